@@ -1,0 +1,223 @@
+package io.taskpulse.server;
+
+import com.nimbusds.jose.jwk.JWK;
+import io.taskpulse.server.accounts.AccountService;
+import io.taskpulse.server.api.ApiRouter;
+import io.taskpulse.server.auth.Secrets;
+import io.taskpulse.server.auth.Tokens;
+import io.taskpulse.server.bus.Bus;
+import io.taskpulse.server.bus.LocalBus;
+import io.taskpulse.server.log.EventLog;
+import io.taskpulse.server.log.Tail;
+import io.taskpulse.server.store.Db;
+import io.taskpulse.server.store.TaskStore;
+import io.taskpulse.server.tasks.TaskService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Taskpulse node: the one place where the parts are built and wired, in the order of the
+ * path of a change (store, log, bus, tail, tasks, api). Tests start the same thing on port 0.
+ */
+public final class Taskpulse implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Taskpulse.class);
+  private static final Duration IDEMPOTENCY_KEEP = Duration.ofHours(24);
+
+  private final Config config;
+  private final Vertx vertx;
+  private final Db db;
+  private final WorkerExecutor workers;
+  private final Bus bus;
+  private final Tail tail;
+  private final Tokens tokens;
+  private final TaskService tasks;
+  private final AccountService accounts;
+  private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+  private final List<Long> timers = new ArrayList<>();
+  private final Optional<String> generatedAdminPassword;
+  private int port;
+
+  private Taskpulse(Config config) throws Exception {
+    this.config = config;
+    Clock clock = Clock.systemUTC();
+    Files.createDirectories(config.dataDir());
+    this.tokens = new Tokens(secret(config).getBytes(StandardCharsets.UTF_8), publicKeys(config),
+        clock);
+
+    this.db = Db.open(config.jdbcUrl(), config.dbPoolSize());
+    EventLog eventLog = new EventLog();
+    db.write(tx -> {
+      eventLog.initialize(tx);
+      return null;
+    });
+    TaskStore taskStore = new TaskStore();
+    this.accounts = new AccountService(db, taskStore, clock);
+    this.generatedAdminPassword = accounts.ensureAdmin(config.adminPassword())
+        .filter(pw -> config.adminPassword() == null);
+    accounts.refreshDisabled();
+
+    int eventLoops = Math.max(2, Runtime.getRuntime().availableProcessors());
+    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops)
+        .setWorkerPoolSize(4));
+    this.workers = vertx.createSharedWorkerExecutor("taskpulse-db", config.dbPoolSize() + 4,
+        60, TimeUnit.SECONDS);
+
+    this.bus = new LocalBus();
+    long head = db.read(eventLog::position).head();
+    this.tail = new Tail(vertx, db, eventLog, workers, head, 50, 1000);
+    bus.onEvents(tail::offer);
+    this.tasks = new TaskService(db, taskStore, eventLog, bus, clock);
+
+    ApiRouter api = new ApiRouter(tokens, accounts::isDisabled, config.writesPerSecond(),
+        config.writeBurst(), config.maxBodyBytes(), config.allowedOrigins(),
+        new ApiRouter.Parts(db, eventLog, tail, bus, tasks, accounts, config.tokenTtl(), workers,
+            config.maxInFlight()));
+    listen(api, eventLoops);
+
+    timers.add(vertx.setPeriodic(5_000, id -> housekeeping(api, eventLog, false)));
+    timers.add(vertx.setPeriodic(60_000, id -> housekeeping(api, eventLog, true)));
+  }
+
+  /** Starts a node and returns once it is listening; throws with a clear message if not. */
+  public static Taskpulse start(Config config) {
+    try {
+      return new Taskpulse(config);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /** One HTTP server per event loop, all on one port, each with its own router. */
+  private void listen(ApiRouter api, int instances) throws Exception {
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.host())
+        .setPort(config.port())
+        .setTcpNoDelay(true)
+        .setReusePort(false);
+    int bound = config.port();
+    for (int i = 0; i < instances; i++) {
+      int listenPort = bound;
+      Future<HttpServer> started = vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+        @Override
+        public Future<?> start() {
+          HttpServer server = vertx.createHttpServer(new HttpServerOptions(options)
+              .setPort(listenPort));
+          servers.add(server);
+          return server.requestHandler(api.router(vertx)).listen();
+        }
+      }).map(id -> servers.get(servers.size() - 1));
+      HttpServer server = started.toCompletionStage().toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
+      bound = server.actualPort();
+    }
+    this.port = bound;
+  }
+
+  private void housekeeping(ApiRouter api, EventLog eventLog, boolean slow) {
+    api.housekeeping();
+    workers.executeBlocking(() -> {
+      accounts.refreshDisabled();
+      if (slow) {
+        Instant now = Instant.now();
+        int removed;
+        do {
+          removed = db.write(tx -> eventLog.trim(tx, now.minus(config.retentionMaxAge()),
+              config.retentionMaxEvents(), 10_000));
+        } while (removed > 0);
+        db.write(tx -> tx.update("DELETE FROM idempotency_keys WHERE created_at < ?",
+            now.minus(IDEMPOTENCY_KEEP).toEpochMilli()));
+      }
+      return null;
+    }, false).onFailure(e -> log.warn("housekeeping failed: {}", e.getMessage()));
+  }
+
+  /** The port the node listens on (the bound one when configured as 0). */
+  public int port() {
+    return port;
+  }
+
+  public Tokens tokens() {
+    return tokens;
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  public Db db() {
+    return db;
+  }
+
+  public Tail tail() {
+    return tail;
+  }
+
+  /** The admin's password when this start created the account with a generated one. */
+  public Optional<String> generatedAdminPassword() {
+    return generatedAdminPassword;
+  }
+
+  /** Stops taking requests, lets running ones finish (up to 10 s), then releases everything. */
+  @Override
+  public void close() {
+    timers.forEach(vertx::cancelTimer);
+    List<Future<Void>> shutdowns = new ArrayList<>();
+    for (HttpServer server : servers) {
+      shutdowns.add(server.shutdown(Duration.ofSeconds(10)));
+    }
+    try {
+      Future.join(shutdowns).toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("HTTP servers did not stop cleanly: {}", e.getMessage());
+    }
+    tail.close();
+    bus.close();
+    try {
+      workers.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("event loops did not stop cleanly: {}", e.getMessage());
+    }
+    db.close();
+  }
+
+  private static String secret(Config config) {
+    return config.jwtSecret() != null ? config.jwtSecret()
+        : Secrets.loadOrCreate(config.dataDir());
+  }
+
+  private static List<JWK> publicKeys(Config config) throws Exception {
+    String key = config.jwtPublicKey();
+    if (key == null) {
+      return List.of();
+    }
+    Path asFile = key.contains("-----BEGIN") || key.trim().startsWith("{") ? null : Path.of(key);
+    String text = asFile != null ? Files.readString(asFile) : key;
+    try {
+      return Tokens.parsePublicKeys(text);
+    } catch (Exception e) {
+      throw new IllegalArgumentException("TASKPULSE_JWT_PUBLIC_KEY is not a PEM public key or a"
+          + " JWKS document: " + e.getMessage());
+    }
+  }
+}

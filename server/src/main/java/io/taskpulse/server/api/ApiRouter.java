@@ -1,0 +1,189 @@
+package io.taskpulse.server.api;
+
+import io.taskpulse.server.accounts.AccountService;
+import io.taskpulse.server.auth.Principal;
+import io.taskpulse.server.auth.Tokens;
+import io.taskpulse.server.bus.Bus;
+import io.taskpulse.server.errors.Problem;
+import io.taskpulse.server.log.EventLog;
+import io.taskpulse.server.log.Tail;
+import io.taskpulse.server.store.Db;
+import io.taskpulse.server.tasks.TaskService;
+import io.taskpulse.server.tasks.Status;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/** The route table of {@code /api/v1} (PROTOCOL section 3), with auth, limits and errors. */
+public final class ApiRouter {
+
+  private static final String V1 = "/api/v1";
+
+  private final Tokens tokens;
+  private final Predicate<String> disabledUser;
+  private final RateLimiter rateLimiter;
+  private final TaskHandlers tasks;
+  private final AccountHandlers accounts;
+  private final EventHandlers events;
+  private final long maxBodyBytes;
+  private final List<String> allowedOrigins;
+
+  public ApiRouter(Tokens tokens, Predicate<String> disabledUser, double writesPerSecond,
+      double writeBurst, long maxBodyBytes, List<String> allowedOrigins, Parts parts) {
+    this.tokens = tokens;
+    this.disabledUser = disabledUser;
+    this.rateLimiter = new RateLimiter(writesPerSecond, writeBurst);
+    this.maxBodyBytes = maxBodyBytes;
+    this.allowedOrigins = allowedOrigins;
+    Http http = parts.http();
+    this.tasks = new TaskHandlers(parts.tasks(), http);
+    this.accounts = new AccountHandlers(parts.accounts(), tokens, parts.tokenTtl(), http);
+    this.events = new EventHandlers(parts.db(), parts.eventLog(), parts.tail(), parts.bus(),
+        parts.tasks(), parts.accounts(), http);
+  }
+
+  /** The services the handlers call; built once in {@code Taskpulse}. */
+  public record Parts(Db db, EventLog eventLog, Tail tail, Bus bus, TaskService tasks,
+      AccountService accounts, Duration tokenTtl, WorkerExecutor workers, int maxInFlight) {
+
+    Http http() {
+      return new Http(workers, maxInFlight);
+    }
+  }
+
+  public Router router(Vertx vertx) {
+    Router r = Router.router(vertx);
+    if (!allowedOrigins.isEmpty()) {
+      r.route().handler(CorsHandler.create().addOrigins(allowedOrigins)
+          .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.PUT,
+              HttpMethod.DELETE))
+          .allowedHeaders(Set.of("Authorization", "Content-Type", "If-Match", "If-None-Match",
+              "Idempotency-Key", "Last-Event-ID"))
+          .exposedHeaders(Set.of("ETag", "Location", "Retry-After")));
+    }
+    r.route(V1 + "/*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+
+    // Open to all.
+    r.get(V1 + "/health/live").handler(events::live);
+    r.get(V1 + "/health/ready").handler(events::ready);
+    r.get("/health/live").handler(events::live);
+    r.get("/health/ready").handler(events::ready);
+    r.post(V1 + "/auth/login").handler(accounts::login);
+
+    // Everything else needs a token; writes are rate-limited per user.
+    r.route(V1 + "/*").handler(this::authenticate);
+    r.route(V1 + "/*").handler(this::limitWrites);
+
+    r.get(V1 + "/me").handler(accounts::me);
+
+    r.post(V1 + "/tasks").handler(tasks::create);
+    r.get(V1 + "/tasks").handler(tasks::list);
+    r.get(V1 + "/tasks/:id").handler(tasks::get);
+    r.patch(V1 + "/tasks/:id").handler(tasks::patch);
+    r.delete(V1 + "/tasks/:id").handler(tasks::delete);
+    r.post(V1 + "/tasks/:id/start").handler(move(Status.RUNNING, Set.of()));
+    r.post(V1 + "/tasks/:id/complete").handler(move(Status.COMPLETED, Set.of("output")));
+    r.post(V1 + "/tasks/:id/fail").handler(move(Status.FAILED, Set.of("error")));
+    r.post(V1 + "/tasks/:id/cancel").handler(move(Status.CANCELLED, Set.of("reason")));
+    r.post(V1 + "/tasks/:id/reopen").handler(move(Status.PENDING, Set.of("reason")));
+    r.post(V1 + "/tasks/:id/progress").handler(tasks::progress);
+    r.post(V1 + "/tasks/:id/entries").handler(tasks::addEntry);
+    r.get(V1 + "/tasks/:id/entries").handler(tasks::entries);
+    r.put(V1 + "/tasks/:id/shares/:userId").handler(tasks::share);
+    r.delete(V1 + "/tasks/:id/shares/:userId").handler(tasks::unshare);
+
+    r.get(V1 + "/events").handler(events::feed);
+
+    r.post(V1 + "/users").handler(accounts::createUser);
+    r.get(V1 + "/users").handler(accounts::listUsers);
+    r.patch(V1 + "/users/:id").handler(accounts::patchUser);
+
+    r.post(V1 + "/teams").handler(accounts::createTeam);
+    r.get(V1 + "/teams").handler(accounts::listTeams);
+    r.patch(V1 + "/teams/:id").handler(accounts::renameTeam);
+    r.put(V1 + "/teams/:id/members/:userId").handler(accounts::addMember);
+    r.delete(V1 + "/teams/:id/members/:userId").handler(accounts::removeMember);
+
+    r.post(V1 + "/projects").handler(accounts::createProject);
+    r.get(V1 + "/projects").handler(accounts::listProjects);
+    r.get(V1 + "/projects/:id").handler(accounts::getProject);
+    r.patch(V1 + "/projects/:id").handler(accounts::patchProject);
+    r.get(V1 + "/projects/:id/summary").handler(accounts::projectSummary);
+
+    r.route().last().handler(ctx -> Http.fail(ctx,
+        new Problem(Problem.Code.NOT_FOUND, "no such route: " + ctx.request().method() + " "
+            + ctx.request().path(), Map.of()), null));
+    r.route().failureHandler(this::failure);
+    return r;
+  }
+
+  private Handler<RoutingContext> move(Status to, Set<String> fields) {
+    return ctx -> tasks.move(ctx, to, fields);
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    String token = null;
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      token = header.substring(7).trim();
+    } else if (ctx.request().method() == HttpMethod.GET) {
+      token = ctx.queryParams().get("token"); // for EventSource and simple clients
+    }
+    Principal p = tokens.verify(token);
+    if (disabledUser.test(p.userId())) {
+      throw Problem.unauthorized("this account is disabled");
+    }
+    ctx.put(Http.PRINCIPAL, p);
+    ctx.next();
+  }
+
+  private void limitWrites(RoutingContext ctx) {
+    HttpMethod m = ctx.request().method();
+    if (rateLimiter.enabled() && m != HttpMethod.GET && m != HttpMethod.HEAD
+        && m != HttpMethod.OPTIONS) {
+      long wait = rateLimiter.acquire(Http.principal(ctx).userId());
+      if (wait > 0) {
+        throw Problem.rateLimited(wait);
+      }
+    }
+    ctx.next();
+  }
+
+  /** Forgets idle rate-limit buckets; called now and then by the server. */
+  public void housekeeping() {
+    rateLimiter.evictIdle();
+  }
+
+  private void failure(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure != null && !(failure instanceof io.vertx.ext.web.handler.HttpException)) {
+      Http.fail(ctx, failure, null);
+      return;
+    }
+    int status = ctx.statusCode();
+    Problem p = switch (status) {
+      case 413 -> Problem.tooLarge("the body is larger than " + maxBodyBytes + " bytes");
+      case 404 -> new Problem(Problem.Code.NOT_FOUND, "not found", Map.of());
+      case 405 -> Problem.badRequest("method not allowed on " + ctx.request().path());
+      case 400 -> Problem.badRequest("the request is malformed");
+      case 401 -> Problem.unauthorized("a valid bearer token is required");
+      default -> null;
+    };
+    if (p == null) {
+      Http.fail(ctx, failure == null ? new IllegalStateException("status " + status) : failure,
+          null);
+    } else {
+      Http.fail(ctx, p, null);
+    }
+  }
+}

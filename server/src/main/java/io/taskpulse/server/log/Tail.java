@@ -1,0 +1,205 @@
+package io.taskpulse.server.log;
+
+import io.taskpulse.server.store.Db;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's view of the head of the log: takes committed events as the bus brings them, in
+ * any order and possibly with holes, and releases them strictly in offset order. A hole that
+ * stays open longer than {@code gapWaitMillis}, or a head that moved while the bus said
+ * nothing, is filled by reading the log. Everything runs on one Vert.x context, so the state
+ * needs no locks; {@link #offer} may be called from any thread.
+ */
+public final class Tail {
+
+  private static final Logger log = LoggerFactory.getLogger(Tail.class);
+  private static final int MAX_PENDING = 10_000;
+  private static final int REPAIR_BATCH = 1_000;
+
+  private final Context context;
+  private final Db db;
+  private final EventLog eventLog;
+  private final WorkerExecutor workers;
+  private final long gapWaitMillis;
+  private final TreeMap<Long, LogEvent> pending = new TreeMap<>();
+  private final List<Consumer<List<LogEvent>>> listeners = new ArrayList<>();
+  private final TreeMap<Long, List<Promise<Void>>> waiters = new TreeMap<>();
+  private long released;
+  private long gapTimer = -1;
+  private boolean repairing;
+  private long pollTimer = -1;
+  private long repairs;
+
+  public Tail(Vertx vertx, Db db, EventLog eventLog, WorkerExecutor workers, long startAfter,
+      long gapWaitMillis, long pollMillis) {
+    this.context = vertx.getOrCreateContext();
+    this.db = db;
+    this.eventLog = eventLog;
+    this.workers = workers;
+    this.released = startAfter;
+    this.gapWaitMillis = gapWaitMillis;
+    context.runOnContext(v -> pollTimer = vertx.setPeriodic(pollMillis, id -> poll()));
+  }
+
+  /** Adds a receiver of released events, called on this tail's context, in offset order. */
+  public void addListener(Consumer<List<LogEvent>> listener) {
+    context.runOnContext(v -> listeners.add(listener));
+  }
+
+  /** Takes committed events from any thread. */
+  public void offer(List<LogEvent> events) {
+    context.runOnContext(v -> accept(events));
+  }
+
+  /** The highest offset released; every offset below it was released before it. */
+  public long released() {
+    return released;
+  }
+
+  /** Gap repairs done so far (reads of the log to fill a hole the bus left). */
+  public long repairs() {
+    return repairs;
+  }
+
+  /**
+   * Completes once an event after {@code offset} was released, or fails with a
+   * {@link TimeoutException} after {@code timeoutMillis}.
+   */
+  public Future<Void> awaitAfter(long offset, long timeoutMillis) {
+    Promise<Void> promise = Promise.promise();
+    context.runOnContext(v -> {
+      if (released > offset) {
+        promise.tryComplete();
+        return;
+      }
+      waiters.computeIfAbsent(offset, k -> new ArrayList<>()).add(promise);
+      long timer = context.owner().setTimer(timeoutMillis, id -> {
+        List<Promise<Void>> list = waiters.get(offset);
+        if (list != null && list.remove(promise) && list.isEmpty()) {
+          waiters.remove(offset);
+        }
+        promise.tryFail(new TimeoutException());
+      });
+      promise.future().onComplete(r -> context.owner().cancelTimer(timer));
+    });
+    return promise.future();
+  }
+
+  public void close() {
+    context.runOnContext(v -> {
+      context.owner().cancelTimer(pollTimer);
+      if (gapTimer >= 0) {
+        context.owner().cancelTimer(gapTimer);
+      }
+    });
+  }
+
+  private void accept(List<LogEvent> events) {
+    for (LogEvent e : events) {
+      if (e.offset() > released && pending.size() < MAX_PENDING) {
+        pending.put(e.offset(), e);
+      }
+    }
+    drain();
+  }
+
+  private void drain() {
+    List<LogEvent> batch = new ArrayList<>();
+    Map.Entry<Long, LogEvent> first;
+    while ((first = pending.firstEntry()) != null && first.getKey() <= released + 1) {
+      pending.pollFirstEntry();
+      if (first.getKey() == released + 1) {
+        batch.add(first.getValue());
+        released = first.getKey();
+      }
+    }
+    if (!batch.isEmpty()) {
+      for (Consumer<List<LogEvent>> listener : listeners) {
+        try {
+          listener.accept(batch);
+        } catch (RuntimeException ex) {
+          log.error("tail listener failed on offsets {}..{}", batch.get(0).offset(), released, ex);
+        }
+      }
+      wakeWaiters();
+    }
+    if (pending.isEmpty()) {
+      cancelGapTimer();
+    } else if (gapTimer < 0) {
+      gapTimer = context.owner().setTimer(gapWaitMillis, id -> {
+        gapTimer = -1;
+        if (!pending.isEmpty()) {
+          repair(pending.firstKey() - 1);
+        }
+      });
+    }
+  }
+
+  private void wakeWaiters() {
+    Iterator<Map.Entry<Long, List<Promise<Void>>>> it = waiters.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Long, List<Promise<Void>>> entry = it.next();
+      if (entry.getKey() >= released) {
+        break;
+      }
+      entry.getValue().forEach(Promise::tryComplete);
+      it.remove();
+    }
+  }
+
+  private void cancelGapTimer() {
+    if (gapTimer >= 0) {
+      context.owner().cancelTimer(gapTimer);
+      gapTimer = -1;
+    }
+  }
+
+  /** The bus may be quiet while other nodes write: compare with the log's head now and then. */
+  private void poll() {
+    if (repairing) {
+      return;
+    }
+    workers.executeBlocking(() -> db.read(eventLog::position), false).onComplete(r -> {
+      if (r.succeeded() && r.result().head() > released) {
+        repair(r.result().head());
+      }
+    });
+  }
+
+  /** Reads (released, upTo] from the log and releases it. */
+  private void repair(long upTo) {
+    if (repairing || upTo <= released) {
+      return;
+    }
+    repairing = true;
+    long from = released;
+    workers.executeBlocking(
+            () -> db.read(tx -> eventLog.range(tx, Stream.TASKS, from, upTo, REPAIR_BATCH)), false)
+        .onComplete(r -> {
+          repairing = false;
+          if (r.failed()) {
+            log.warn("cannot read the log to fill offsets {}..{}: {}", from + 1, upTo,
+                r.cause().getMessage());
+            return;
+          }
+          repairs++;
+          accept(r.result());
+          if (released < upTo) {
+            repair(upTo);
+          }
+        });
+  }
+}

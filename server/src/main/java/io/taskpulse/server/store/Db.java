@@ -1,0 +1,184 @@
+package io.taskpulse.server.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.taskpulse.server.errors.Problem;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The database: connection pools, migrations, and transactions. Every call blocks, so it runs
+ * on a worker thread, never on an event loop.
+ *
+ * <p>SQLite allows one writer: writes share a single connection that begins its transactions
+ * IMMEDIATE, so commit order is the order writers took that connection; reads use a separate
+ * pool of WAL readers, each transaction a consistent snapshot. PostgreSQL uses one pool;
+ * reads run REPEATABLE READ so a listing and its log offset come from one snapshot.
+ */
+public final class Db implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Db.class);
+
+  /** The body of a transaction. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Tx tx) throws SQLException;
+  }
+
+  private final Dialect dialect;
+  private final HikariDataSource writers;
+  private final HikariDataSource readers;
+
+  private Db(Dialect dialect, HikariDataSource writers, HikariDataSource readers) {
+    this.dialect = dialect;
+    this.writers = writers;
+    this.readers = readers;
+  }
+
+  /** Opens the pools and brings the schema up to date. Fails fast if the database is away. */
+  public static Db open(String jdbcUrl, int poolSize) {
+    Dialect dialect = Dialect.of(jdbcUrl);
+    HikariDataSource writers;
+    HikariDataSource readers;
+    if (dialect == Dialect.SQLITE) {
+      writers = sqlitePool(jdbcUrl, "taskpulse-write", 1, "IMMEDIATE");
+      readers = sqlitePool(jdbcUrl, "taskpulse-read", Math.max(2, poolSize), "DEFERRED");
+    } else {
+      HikariConfig config = new HikariConfig();
+      config.setJdbcUrl(jdbcUrl);
+      config.setPoolName("taskpulse");
+      config.setMaximumPoolSize(poolSize);
+      config.setConnectionTimeout(3_000);
+      config.setValidationTimeout(1_000);
+      config.setInitializationFailTimeout(3_000);
+      writers = new HikariDataSource(config);
+      readers = writers;
+    }
+    Db db = new Db(dialect, writers, readers);
+    try {
+      db.migrate();
+    } catch (RuntimeException e) {
+      db.close();
+      throw e;
+    }
+    return db;
+  }
+
+  private static HikariDataSource sqlitePool(String url, String name, int size, String txMode) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setPoolName(name);
+    config.setMaximumPoolSize(size);
+    config.setMinimumIdle(1);
+    config.setConnectionTimeout(30_000);
+    config.addDataSourceProperty("journal_mode", "WAL");
+    // NORMAL in WAL mode survives a killed process; only a power cut may lose the last commits.
+    config.addDataSourceProperty("synchronous", "NORMAL");
+    config.addDataSourceProperty("busy_timeout", "10000");
+    config.addDataSourceProperty("foreign_keys", "true");
+    config.addDataSourceProperty("transaction_mode", txMode);
+    return new HikariDataSource(config);
+  }
+
+  private void migrate() {
+    Flyway.configure()
+        .dataSource(writers)
+        .locations(dialect.migrationLocation())
+        .failOnMissingLocations(true)
+        .load()
+        .migrate();
+  }
+
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  /** Runs {@code work} in a write transaction and commits it; rolls back if it throws. */
+  public <T> T write(Work<T> work) {
+    try (Connection c = writers.getConnection(); Tx tx = new Tx(c, dialect)) {
+      T result = work.run(tx);
+      tx.commit();
+      return result;
+    } catch (SQLException e) {
+      throw translate(e);
+    }
+  }
+
+  /** Runs {@code work} in a read-only transaction that sees one consistent snapshot. */
+  public <T> T read(Work<T> work) {
+    try (Connection c = readers.getConnection()) {
+      if (dialect == Dialect.POSTGRESQL) {
+        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        c.setReadOnly(true);
+      }
+      try (Tx tx = new Tx(c, dialect)) {
+        T result = work.run(tx);
+        tx.commit();
+        return result;
+      } finally {
+        if (dialect == Dialect.POSTGRESQL) {
+          c.setReadOnly(false);
+          c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        }
+      }
+    } catch (SQLException e) {
+      throw translate(e);
+    }
+  }
+
+  /** True when a trivial query answers within a second. */
+  public boolean isReachable() {
+    try (Connection c = readers.getConnection()) {
+      return c.isValid(1);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /** Constraint violations are the caller's to map; a lost database is 503 for everyone. */
+  private RuntimeException translate(SQLException e) {
+    if (isUniqueViolation(e)) {
+      return new UniqueViolation(e);
+    }
+    if (e instanceof SQLTransientConnectionException || isConnectionLoss(e)) {
+      log.warn("database unavailable: {}", e.getMessage());
+      return Problem.unavailable("the database is not reachable; retry shortly");
+    }
+    return new IllegalStateException("database error: " + e.getMessage(), e);
+  }
+
+  private static boolean isConnectionLoss(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("08") || state.equals("57P01")
+        || state.equals("57P02") || state.equals("57P03"));
+  }
+
+  static boolean isUniqueViolation(SQLException e) {
+    String state = e.getSQLState();
+    if ("23505".equals(state)) {
+      return true;
+    }
+    String message = e.getMessage();
+    return message != null && message.contains("UNIQUE constraint failed")
+        || message != null && message.contains("PRIMARY KEY constraint failed");
+  }
+
+  /** A write hit a unique key; callers turn it into 409 or an idempotent replay. */
+  public static final class UniqueViolation extends RuntimeException {
+    UniqueViolation(SQLException cause) {
+      super(cause.getMessage(), cause);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (readers != writers) {
+      readers.close();
+    }
+    writers.close();
+  }
+}
