@@ -68,14 +68,11 @@ public final class Tx implements AutoCloseable {
     done = true;
   }
 
+  /** Rolls back unless committed; the connection itself belongs to whoever opened it. */
   @Override
   public void close() throws SQLException {
-    try {
-      if (!done) {
-        connection.rollback();
-      }
-    } finally {
-      connection.close();
+    if (!done) {
+      connection.rollback();
     }
   }
 
