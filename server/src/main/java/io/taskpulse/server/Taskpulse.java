@@ -12,7 +12,9 @@ import io.taskpulse.server.log.Tail;
 import io.taskpulse.server.store.Db;
 import io.taskpulse.server.store.TaskStore;
 import io.taskpulse.server.tasks.TaskService;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
@@ -107,30 +109,25 @@ public final class Taskpulse implements AutoCloseable {
     }
   }
 
-  /** One HTTP server per event loop, all on one port, each with its own router. */
+  /**
+   * One HTTP server per event loop on one port: Vert.x shares the listening socket between
+   * them (port 0 included), and each serves its connections with its own router.
+   */
   private void listen(ApiRouter api, int instances) throws Exception {
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setPort(config.port())
-        .setTcpNoDelay(true)
-        .setReusePort(false);
-    int bound = config.port();
-    for (int i = 0; i < instances; i++) {
-      int listenPort = bound;
-      Future<HttpServer> started = vertx.deployVerticle(new io.vertx.core.VerticleBase() {
-        @Override
-        public Future<?> start() {
-          HttpServer server = vertx.createHttpServer(new HttpServerOptions(options)
-              .setPort(listenPort));
-          servers.add(server);
-          return server.requestHandler(api.router(vertx)).listen();
-        }
-      }).map(id -> servers.get(servers.size() - 1));
-      HttpServer server = started.toCompletionStage().toCompletableFuture()
-          .get(30, TimeUnit.SECONDS);
-      bound = server.actualPort();
-    }
-    this.port = bound;
+        .setTcpNoDelay(true);
+    vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        HttpServer server = vertx.createHttpServer(options);
+        servers.add(server);
+        return server.requestHandler(api.router(vertx)).listen();
+      }
+    }, new DeploymentOptions().setInstances(instances))
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    this.port = servers.get(0).actualPort();
   }
 
   private void housekeeping(ApiRouter api, EventLog eventLog, boolean slow) {
