@@ -37,6 +37,8 @@ public final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("taskpulse: stopping");
       node.close();
+      System.out.println("taskpulse: stopped");
+      System.out.flush();
       stopped.countDown();
     }, "taskpulse-shutdown"));
     long millis = (System.nanoTime() - started) / 1_000_000;
