@@ -37,7 +37,14 @@ public record Config(
     double writeBurst,
     int dbPoolSize,
     Duration tokenTtl,
-    int maxInFlight) {
+    int maxInFlight,
+    int maxConnectionsPerUser,
+    int maxSubscriptionsPerConnection,
+    int messagesPerSecond,
+    int heartbeatSeconds,
+    int snapshotMaxTasks,
+    int resumeMaxGap,
+    int writeQueueBytes) {
 
   /** Names of the settings, as environment variables. */
   public static final List<String> SETTINGS = List.of("TASKPULSE_HOST", "TASKPULSE_PORT",
@@ -45,7 +52,10 @@ public record Config(
       "TASKPULSE_JWT_SECRET", "TASKPULSE_JWT_PUBLIC_KEY", "TASKPULSE_ADMIN_PASSWORD",
       "TASKPULSE_ALLOWED_ORIGINS", "TASKPULSE_RETENTION_MAX_AGE", "TASKPULSE_RETENTION_MAX_EVENTS",
       "TASKPULSE_MAX_BODY_BYTES", "TASKPULSE_WRITE_RATE_LIMIT", "TASKPULSE_WRITE_BURST",
-      "TASKPULSE_DB_POOL_SIZE", "TASKPULSE_TOKEN_TTL", "TASKPULSE_MAX_IN_FLIGHT");
+      "TASKPULSE_DB_POOL_SIZE", "TASKPULSE_TOKEN_TTL", "TASKPULSE_MAX_IN_FLIGHT",
+      "TASKPULSE_MAX_CONNECTIONS_PER_USER", "TASKPULSE_MAX_SUBSCRIPTIONS",
+      "TASKPULSE_WS_MESSAGES_PER_SECOND", "TASKPULSE_HEARTBEAT_SECONDS",
+      "TASKPULSE_SNAPSHOT_MAX_TASKS", "TASKPULSE_RESUME_MAX_GAP", "TASKPULSE_WRITE_QUEUE_BYTES");
 
   public Config {
     if (port < 0 || port > 65_535) {
@@ -80,7 +90,14 @@ public record Config(
         r.integer("TASKPULSE_WRITE_BURST", 2_000, 1, 1_000_000),
         r.integer("TASKPULSE_DB_POOL_SIZE", 16, 1, 256),
         r.duration("TASKPULSE_TOKEN_TTL", Duration.ofHours(12)),
-        r.integer("TASKPULSE_MAX_IN_FLIGHT", 2_000, 1, 1_000_000));
+        r.integer("TASKPULSE_MAX_IN_FLIGHT", 2_000, 1, 1_000_000),
+        r.integer("TASKPULSE_MAX_CONNECTIONS_PER_USER", 100, 1, 1_000_000),
+        r.integer("TASKPULSE_MAX_SUBSCRIPTIONS", 100, 1, 10_000),
+        r.integer("TASKPULSE_WS_MESSAGES_PER_SECOND", 20, 1, 100_000),
+        r.integer("TASKPULSE_HEARTBEAT_SECONDS", 25, 1, 3_600),
+        r.integer("TASKPULSE_SNAPSHOT_MAX_TASKS", 5_000, 1, 1_000_000),
+        r.integer("TASKPULSE_RESUME_MAX_GAP", 100_000, 1, Integer.MAX_VALUE),
+        r.integer("TASKPULSE_WRITE_QUEUE_BYTES", 256 * 1024, 4 * 1024, 64 * 1024 * 1024));
   }
 
   /** The JDBC URL in use: the configured one, or SQLite in the data directory. */

@@ -7,11 +7,14 @@ import io.taskpulse.server.auth.Secrets;
 import io.taskpulse.server.auth.Tokens;
 import io.taskpulse.server.bus.Bus;
 import io.taskpulse.server.bus.LocalBus;
+import io.taskpulse.server.hub.Hub;
 import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.log.Tail;
 import io.taskpulse.server.store.Db;
 import io.taskpulse.server.store.TaskStore;
 import io.taskpulse.server.tasks.TaskService;
+import io.taskpulse.server.transport.Connections;
+import io.taskpulse.server.transport.WebSocketConnection;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -52,6 +55,8 @@ public final class Taskpulse implements AutoCloseable {
   private final Tokens tokens;
   private final TaskService tasks;
   private final AccountService accounts;
+  private final Hub hub;
+  private final Connections connections;
   private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
   private final List<Long> timers = new ArrayList<>();
   private final Optional<String> generatedAdminPassword;
@@ -88,10 +93,17 @@ public final class Taskpulse implements AutoCloseable {
     bus.onEvents(tail::offer);
     this.tasks = new TaskService(db, taskStore, eventLog, bus, clock);
 
+    this.hub = new Hub(vertx, db, eventLog, tasks, accounts, tail, workers,
+        new Hub.Limits(config.snapshotMaxTasks(), config.resumeMaxGap()));
+    this.connections = new Connections(config.maxConnectionsPerUser());
+    WebSocketConnection.Limits wsLimits = new WebSocketConnection.Limits(16 * 1024,
+        config.maxSubscriptionsPerConnection(), config.messagesPerSecond(),
+        config.messagesPerSecond() * 2.5, config.heartbeatSeconds(), 10,
+        config.writeQueueBytes());
     ApiRouter api = new ApiRouter(tokens, accounts::isDisabled, config.writesPerSecond(),
         config.writeBurst(), config.maxBodyBytes(), config.allowedOrigins(),
-        new ApiRouter.Parts(db, eventLog, tail, bus, tasks, accounts, config.tokenTtl(), workers,
-            config.maxInFlight()));
+        new ApiRouter.Parts(db, eventLog, tail, bus, tasks, accounts, hub, connections, wsLimits,
+            config.tokenTtl(), workers, config.maxInFlight()));
     listen(api, eventLoops);
 
     timers.add(vertx.setPeriodic(5_000, id -> housekeeping(api, eventLog, false)));
@@ -117,13 +129,17 @@ public final class Taskpulse implements AutoCloseable {
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setPort(config.port())
-        .setTcpNoDelay(true);
+        .setTcpNoDelay(true)
+        .setMaxWebSocketFrameSize(64 * 1024)
+        .setMaxWebSocketMessageSize(64 * 1024);
     vertx.deployVerticle(() -> new VerticleBase() {
       @Override
       public Future<?> start() {
         HttpServer server = vertx.createHttpServer(options);
         servers.add(server);
-        return server.requestHandler(api.router(vertx)).listen();
+        // This event loop's shard of subscriptions joins the fan-out before any client does.
+        return hub.register(context)
+            .compose(v -> server.requestHandler(api.router(vertx)).listen());
       }
     }, new DeploymentOptions().setInstances(instances))
         .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -169,6 +185,14 @@ public final class Taskpulse implements AutoCloseable {
     return tail;
   }
 
+  public Hub hub() {
+    return hub;
+  }
+
+  public Connections connections() {
+    return connections;
+  }
+
   /** The admin's password when this start created the account with a generated one. */
   public Optional<String> generatedAdminPassword() {
     return generatedAdminPassword;
@@ -178,6 +202,7 @@ public final class Taskpulse implements AutoCloseable {
   @Override
   public void close() {
     timers.forEach(vertx::cancelTimer);
+    connections.closeAll();
     List<Future<Void>> shutdowns = new ArrayList<>();
     for (HttpServer server : servers) {
       shutdowns.add(server.shutdown(Duration.ofSeconds(10)));

@@ -117,9 +117,15 @@ CREATE TABLE events (
   project_id TEXT,
   prior_project_id TEXT,
   at         BIGINT NOT NULL,
-  viewers    TEXT NOT NULL,   -- user ids, one per line: owner, assignee, shares, before and after
-  teams      TEXT NOT NULL,   -- team ids, one per line, before and after
-  payload    TEXT NOT NULL    -- the event's JSON, served as stored
+  -- Who may see the event, one id per line: those who see the task after the change, and
+  -- those who saw it only before (they receive the event that took their sight, then nothing).
+  viewers       TEXT NOT NULL,
+  teams         TEXT NOT NULL,
+  prior_viewers TEXT NOT NULL,
+  prior_teams   TEXT NOT NULL,
+  statuses      TEXT NOT NULL,  -- the task's status after and before, for subscription filters
+  assignees     TEXT NOT NULL,  -- the task's assignee after and before
+  payload       TEXT NOT NULL   -- the event's JSON, served as stored
 );
 CREATE INDEX events_task ON events (task_id, event_offset);
 CREATE INDEX events_project ON events (project_id, event_offset);

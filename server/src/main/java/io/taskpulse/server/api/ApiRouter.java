@@ -5,10 +5,13 @@ import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.auth.Tokens;
 import io.taskpulse.server.bus.Bus;
 import io.taskpulse.server.errors.Problem;
+import io.taskpulse.server.hub.Hub;
 import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.log.Tail;
 import io.taskpulse.server.store.Db;
 import io.taskpulse.server.tasks.TaskService;
+import io.taskpulse.server.transport.Connections;
+import io.taskpulse.server.transport.WebSocketConnection;
 import io.taskpulse.server.tasks.Status;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -35,6 +38,7 @@ public final class ApiRouter {
   private final TaskHandlers tasks;
   private final AccountHandlers accounts;
   private final EventHandlers events;
+  private final LiveHandlers live;
   private final long maxBodyBytes;
   private final List<String> allowedOrigins;
 
@@ -50,11 +54,15 @@ public final class ApiRouter {
     this.accounts = new AccountHandlers(parts.accounts(), tokens, parts.tokenTtl(), http);
     this.events = new EventHandlers(parts.db(), parts.eventLog(), parts.tail(), parts.bus(),
         parts.tasks(), parts.accounts(), http);
+    this.live = new LiveHandlers(parts.hub(), tokens, disabledUser, parts.connections(),
+        parts.wsLimits(), allowedOrigins, parts.tasks(), parts.accounts(), http);
   }
 
   /** The services the handlers call; built once in {@code Taskpulse}. */
   public record Parts(Db db, EventLog eventLog, Tail tail, Bus bus, TaskService tasks,
-      AccountService accounts, Duration tokenTtl, WorkerExecutor workers, int maxInFlight) {
+      AccountService accounts, Hub hub, Connections connections,
+      WebSocketConnection.Limits wsLimits, Duration tokenTtl, WorkerExecutor workers,
+      int maxInFlight) {
 
     Http http() {
       return new Http(workers, maxInFlight);
@@ -71,6 +79,8 @@ public final class ApiRouter {
               "Idempotency-Key", "Last-Event-ID"))
           .exposedHeaders(Set.of("ETag", "Location", "Retry-After")));
     }
+    // The upgrade carries no body and authenticates itself (first message or ?token=).
+    r.get(V1 + "/ws").handler(live::webSocket);
     r.route(V1 + "/*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
 
     // Open to all.
@@ -103,6 +113,7 @@ public final class ApiRouter {
     r.delete(V1 + "/tasks/:id/shares/:userId").handler(tasks::unshare);
 
     r.get(V1 + "/events").handler(events::feed);
+    r.get(V1 + "/events/stream").handler(live::sse);
 
     r.post(V1 + "/users").handler(accounts::createUser);
     r.get(V1 + "/users").handler(accounts::listUsers);

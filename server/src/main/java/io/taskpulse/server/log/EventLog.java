@@ -27,8 +27,9 @@ import java.util.stream.Collectors;
  */
 public final class EventLog {
 
-  private static final String COLUMNS =
-      "event_offset, type, task_id, project_id, prior_project_id, viewers, teams, payload";
+  private static final String COLUMNS = "event_offset, type, task_id, project_id,"
+      + " prior_project_id, viewers, teams, prior_viewers, prior_teams, statuses, assignees,"
+      + " payload";
 
   /** An event to append: the task after the change, and before it when it existed. */
   public record Draft(String type, Task before, Task after, Actor actor,
@@ -65,24 +66,25 @@ public final class EventLog {
       Event event = new Event(offset, d.type(), task.id(), task.version(), d.at(), d.actor(),
           task, d.changes(), d.entry());
       String json = Json.write(event);
-      Set<String> viewers = viewersOf(d.before(), d.after());
-      Set<String> teams = teamsOf(d.before(), d.after());
+      Set<String> viewers = viewersOf(d.after());
+      Set<String> teams = teamOf(d.after());
+      Set<String> priorViewers = minus(viewersOf(d.before()), viewers);
+      Set<String> priorTeams = minus(teamOf(d.before()), teams);
+      Set<String> statuses = pair(d.after() == null ? null : d.after().status(),
+          d.before() == null ? null : d.before().status());
+      Set<String> assignees = pair(d.after() == null ? null : d.after().assignee(),
+          d.before() == null ? null : d.before().assignee());
       String project = task.projectId();
       String prior = d.before() != null && d.after() != null
           && !Objects.equals(d.before().projectId(), d.after().projectId())
           ? d.before().projectId() : null;
-      tx.update("INSERT INTO events (" + COLUMNS + ", at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      tx.update("INSERT INTO events (" + COLUMNS + ", at)"
+              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           offset, d.type(), Long.parseLong(task.id()), project, prior, join(viewers),
-          join(teams), json, d.at().toEpochMilli());
-      Set<String> projects = new LinkedHashSet<>();
-      if (project != null) {
-        projects.add(project);
-      }
-      if (prior != null) {
-        projects.add(prior);
-      }
-      out.add(new LogEvent(offset, d.type(), task.id(), viewers, teams, Set.copyOf(projects),
-          json));
+          join(teams), join(priorViewers), join(priorTeams), join(statuses), join(assignees),
+          json, d.at().toEpochMilli());
+      out.add(new LogEvent(offset, d.type(), task.id(), viewers, teams, priorViewers,
+          priorTeams, pair(project, prior), statuses, assignees, json));
     }
     return out;
   }
@@ -182,39 +184,44 @@ public final class EventLog {
   }
 
   private static LogEvent row(ResultSet rs) throws SQLException {
-    Set<String> projects = new LinkedHashSet<>();
-    String project = rs.getString(4);
-    String prior = rs.getString(5);
-    if (project != null) {
-      projects.add(project);
-    }
-    if (prior != null) {
-      projects.add(prior);
-    }
     return new LogEvent(rs.getLong(1), rs.getString(2), Long.toString(rs.getLong(3)),
-        split(rs.getString(6)), split(rs.getString(7)), Set.copyOf(projects), rs.getString(8));
+        split(rs.getString(6)), split(rs.getString(7)), split(rs.getString(8)),
+        split(rs.getString(9)), pair(rs.getString(4), rs.getString(5)), split(rs.getString(10)),
+        split(rs.getString(11)), rs.getString(12));
   }
 
-  private static Set<String> viewersOf(Task before, Task after) {
-    Set<String> out = new LinkedHashSet<>();
-    for (Task t : new Task[] {before, after}) {
-      if (t != null) {
-        out.add(t.ownerId());
-        if (t.assignee() != null) {
-          out.add(t.assignee());
-        }
-        out.addAll(t.sharedWith());
-      }
+  /** Owner, assignee and shares of a task; nobody for no task. */
+  private static Set<String> viewersOf(Task t) {
+    if (t == null) {
+      return Set.of();
     }
+    Set<String> out = new LinkedHashSet<>();
+    out.add(t.ownerId());
+    if (t.assignee() != null) {
+      out.add(t.assignee());
+    }
+    out.addAll(t.sharedWith());
     return Set.copyOf(out);
   }
 
-  private static Set<String> teamsOf(Task before, Task after) {
+  private static Set<String> teamOf(Task t) {
+    return t == null || t.teamId() == null ? Set.of() : Set.of(t.teamId());
+  }
+
+  private static Set<String> minus(Set<String> a, Set<String> b) {
+    Set<String> out = new LinkedHashSet<>(a);
+    out.removeAll(b);
+    return Set.copyOf(out);
+  }
+
+  /** The non-null values among two, as a set. */
+  private static Set<String> pair(String a, String b) {
     Set<String> out = new LinkedHashSet<>();
-    for (Task t : new Task[] {before, after}) {
-      if (t != null && t.teamId() != null) {
-        out.add(t.teamId());
-      }
+    if (a != null) {
+      out.add(a);
+    }
+    if (b != null) {
+      out.add(b);
     }
     return Set.copyOf(out);
   }

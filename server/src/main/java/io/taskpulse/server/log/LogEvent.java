@@ -4,13 +4,17 @@ import io.taskpulse.server.auth.Principal;
 import java.util.Set;
 
 /**
- * A committed event as the server moves it around: its place in the log, what routing and
- * visibility need, and its JSON serialized once, to be written as-is to every reader.
+ * A committed event as the server moves it around: its place in the log, what routing,
+ * visibility and filters need, and its JSON serialized once, to be written as-is to every
+ * reader.
  *
- * @param viewers users who may see it besides teams: owner, assignee and shares, both before
- *     and after the change, so one who loses sight still receives the event that took it
- * @param teams the task's team before and after the change
- * @param projectIds the task's project before and after the change
+ * @param viewers users who see the task after the change: owner, assignee, shares
+ * @param teams the task's team after the change
+ * @param priorViewers users who saw it before the change but do not after
+ * @param priorTeams the team it had before, when that changed
+ * @param projectIds the task's project after and before the change
+ * @param statuses the task's status after and before the change
+ * @param assignees the task's assignee after and before the change
  */
 public record LogEvent(
     long offset,
@@ -18,22 +22,40 @@ public record LogEvent(
     String taskId,
     Set<String> viewers,
     Set<String> teams,
+    Set<String> priorViewers,
+    Set<String> priorTeams,
     Set<String> projectIds,
+    Set<String> statuses,
+    Set<String> assignees,
     String json) {
 
+  /** Whether {@code p} may receive this event: it sees the task now, or saw it until now. */
   public boolean visibleTo(Principal p) {
-    if (p.admin() || viewers.contains(p.userId())) {
-      return true;
-    }
-    for (String team : teams) {
-      if (p.teams().contains(team)) {
-        return true;
-      }
-    }
-    return false;
+    return p.admin() || seesAfter(p) || priorViewers.contains(p.userId())
+        || intersects(priorTeams, p.teams());
+  }
+
+  /** Whether this event is the one that took {@code p}'s sight of the task. */
+  public boolean lostSight(Principal p) {
+    return !seesAfter(p) && (priorViewers.contains(p.userId()) || intersects(priorTeams, p.teams()));
+  }
+
+  private boolean seesAfter(Principal p) {
+    return p.admin() || viewers.contains(p.userId()) || intersects(teams, p.teams());
   }
 
   public boolean inProject(String projectId) {
     return projectIds.contains(projectId);
+  }
+
+  private static boolean intersects(Set<String> a, Set<String> b) {
+    Set<String> small = a.size() <= b.size() ? a : b;
+    Set<String> large = small == a ? b : a;
+    for (String s : small) {
+      if (large.contains(s)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

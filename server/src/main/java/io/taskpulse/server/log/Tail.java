@@ -59,6 +59,11 @@ public final class Tail {
     context.runOnContext(v -> listeners.add(listener));
   }
 
+  /** Runs {@code action} on the tail's context, between two releases. */
+  public void onContext(Runnable action) {
+    context.runOnContext(v -> action.run());
+  }
+
   /** Takes committed events from any thread. */
   public void offer(List<LogEvent> events) {
     context.runOnContext(v -> accept(events));

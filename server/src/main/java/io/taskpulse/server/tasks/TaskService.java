@@ -10,6 +10,7 @@ import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.log.Event;
 import io.taskpulse.server.log.LogEvent;
 import io.taskpulse.server.log.LogPosition;
+import io.taskpulse.server.log.Stream;
 import io.taskpulse.server.store.Db;
 import io.taskpulse.server.store.TaskStore;
 import io.taskpulse.server.store.Tx;
@@ -50,6 +51,7 @@ public final class TaskService {
 
   private record Outcome(String type, Entry entry) {}
 
+  private static final int SNAPSHOT_ENTRIES = 1_000;
   private static final RecordComponent[] FIELDS = Task.class.getRecordComponents();
   private static final Set<String> NOT_DIFFED = Set.of("version", "updatedAt");
 
@@ -156,6 +158,29 @@ public final class TaskService {
         next = rows.get(rows.size() - 1).id();
       }
       return new Page(List.copyOf(rows), pos.head(), pos.epoch(), next);
+    });
+  }
+
+  /**
+   * What a new subscriber to {@code stream} starts from: the visible tasks (at most
+   * {@code max}, newest first) and, for one task, its timeline, at one log offset.
+   */
+  public Snapshot snapshot(Principal p, Stream stream, int max) {
+    return db.read(tx -> {
+      LogPosition pos = eventLog.position(tx);
+      if (stream.kind() == Stream.Kind.TASK) {
+        long key = taskId(stream.id());
+        Task task = store.find(tx, key).filter(t -> Visibility.canSee(p, t))
+            .orElseThrow(() -> Problem.notFound("task", stream.id()));
+        return new Snapshot(pos.head(), pos.epoch(), List.of(task),
+            store.entries(tx, key, 0, SNAPSHOT_ENTRIES), true);
+      }
+      String project = stream.kind() == Stream.Kind.PROJECT ? stream.id() : null;
+      List<Task> rows = store.list(tx, p, new TaskStore.Query(project, null, null, null, null,
+          null, null, max + 1));
+      boolean complete = rows.size() <= max;
+      return new Snapshot(pos.head(), pos.epoch(), complete ? rows : rows.subList(0, max),
+          List.of(), complete);
     });
   }
 

@@ -1,0 +1,389 @@
+package io.taskpulse.server.transport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.taskpulse.server.auth.Principal;
+import io.taskpulse.server.auth.Tokens;
+import io.taskpulse.server.errors.Problem;
+import io.taskpulse.server.hub.Filter;
+import io.taskpulse.server.hub.Hub;
+import io.taskpulse.server.hub.Sink;
+import io.taskpulse.server.hub.Subscription;
+import io.taskpulse.server.json.Json;
+import io.taskpulse.server.log.LogEvent;
+import io.taskpulse.server.log.Stream;
+import io.taskpulse.server.tasks.Snapshot;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One WebSocket client (PROTOCOL section 5): authenticates, subscribes and unsubscribes, is
+ * pinged, and is closed with the contract's codes when it breaks a rule or its token ends.
+ * Lives on the event loop that accepted it; every method runs there.
+ */
+public final class WebSocketConnection implements Sink, Connections.Live {
+
+  private static final Logger log = LoggerFactory.getLogger(WebSocketConnection.class);
+
+  public static final short GOING_AWAY = 1001;
+  public static final short UNAUTHORIZED = 4001;
+  public static final short FORBIDDEN = 4003;
+  public static final short POLICY = 4008;
+  public static final short MALFORMED = 4400;
+
+  /** The rules a connection lives by. */
+  public record Limits(int maxMessageBytes, int maxSubscriptions, double messagesPerSecond,
+      double messageBurst, int heartbeatSeconds, int authTimeoutSeconds, int writeQueueBytes) {}
+
+  private final ServerWebSocket ws;
+  private final Vertx vertx;
+  private final Hub hub;
+  private final Tokens tokens;
+  private final Predicate<String> disabled;
+  private final Connections connections;
+  private final Limits limits;
+  private final String id = UUID.randomUUID().toString();
+  private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+  private Principal principal;
+  private boolean closed;
+  private long expiryTimer = -1;
+  private long heartbeatTimer = -1;
+  private long authTimer = -1;
+  private long lastHeard = System.nanoTime();
+  private double allowance;
+  private long allowanceAt = System.nanoTime();
+
+  public WebSocketConnection(ServerWebSocket ws, Vertx vertx, Hub hub, Tokens tokens,
+      Predicate<String> disabled, Connections connections, Limits limits) {
+    this.ws = ws;
+    this.vertx = vertx;
+    this.hub = hub;
+    this.tokens = tokens;
+    this.disabled = disabled;
+    this.connections = connections;
+    this.limits = limits;
+    this.allowance = limits.messageBurst();
+  }
+
+  /** Wires the socket; {@code token} is the upgrade URL's {@code ?token=}, if any. */
+  public void start(String token) {
+    ws.setWriteQueueMaxSize(limits.writeQueueBytes());
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(b -> close(MALFORMED, "malformed", "binary messages are not part"
+        + " of the protocol"));
+    ws.pongHandler(b -> lastHeard = System.nanoTime());
+    ws.drainHandler(v -> List.copyOf(subscriptions.values()).forEach(Subscription::resume));
+    ws.closeHandler(v -> cleanUp());
+    ws.exceptionHandler(e -> log.debug("connection {}: {}", id, e.getMessage()));
+    heartbeatTimer = vertx.setPeriodic(limits.heartbeatSeconds() * 1000L, t -> heartbeat());
+    if (token != null) {
+      authenticate(token, null);
+    } else {
+      authTimer = vertx.setTimer(limits.authTimeoutSeconds() * 1000L, t -> {
+        if (principal == null) {
+          close(UNAUTHORIZED, "unauthorized", "no auth message within "
+              + limits.authTimeoutSeconds() + " s");
+        }
+      });
+    }
+  }
+
+  private void onText(String text) {
+    lastHeard = System.nanoTime();
+    if (closed) {
+      return;
+    }
+    if (text.length() > limits.maxMessageBytes()) {
+      close(POLICY, "too_large", "messages are limited to " + limits.maxMessageBytes() + " bytes");
+      return;
+    }
+    if (!allow()) {
+      close(POLICY, "rate_limited", "more than " + (int) limits.messagesPerSecond()
+          + " messages per second");
+      return;
+    }
+    JsonNode msg;
+    try {
+      msg = Json.MAPPER.readTree(text);
+    } catch (Exception e) {
+      close(MALFORMED, "malformed", "the message is not valid JSON");
+      return;
+    }
+    if (msg == null || !msg.isObject() || !msg.path("type").isTextual()) {
+      close(MALFORMED, "malformed", "a message is a JSON object with a type");
+      return;
+    }
+    String type = msg.get("type").asText();
+    String msgId = msg.path("id").isTextual() ? msg.get("id").asText() : null;
+    if (principal == null && !type.equals("auth")) {
+      close(UNAUTHORIZED, "unauthorized", "authenticate first: {\"type\":\"auth\",\"token\":…}");
+      return;
+    }
+    try {
+      switch (type) {
+        case "auth" -> authenticate(msg.path("token").asText(null), msgId);
+        case "subscribe" -> subscribe(msg, msgId);
+        case "unsubscribe" -> unsubscribe(msgId);
+        case "ping" -> send(frame("pong", msgId));
+        default -> close(MALFORMED, "malformed", "unknown message type " + type);
+      }
+    } catch (Problem p) {
+      error(msgId, p.code().wire, p.getMessage());
+    }
+  }
+
+  private void authenticate(String token, String msgId) {
+    Principal p;
+    try {
+      p = tokens.verify(token);
+    } catch (Problem e) {
+      close(UNAUTHORIZED, "unauthorized", e.getMessage());
+      return;
+    }
+    if (disabled.test(p.userId())) {
+      close(UNAUTHORIZED, "unauthorized", "this account is disabled");
+      return;
+    }
+    if (principal != null) {
+      if (!principal.userId().equals(p.userId())) {
+        close(FORBIDDEN, "forbidden", "a connection keeps its user; open another for "
+            + p.userId());
+        return;
+      }
+      principal = p; // refreshed: new expiry, perhaps other teams
+      subscriptions.values().forEach(hub::reindex);
+      scheduleExpiry();
+      ObjectNode ok = frame("authenticated", msgId);
+      ok.put("expiresAt", Json.format(p.expiresAt()));
+      send(ok);
+      return;
+    }
+    if (!connections.admit(p.userId(), this)) {
+      close(POLICY, "too_many_connections", connections.closing() ? "the server is stopping"
+          : "too many connections for user " + p.userId());
+      return;
+    }
+    principal = p;
+    if (authTimer >= 0) {
+      vertx.cancelTimer(authTimer);
+    }
+    scheduleExpiry();
+    ObjectNode hello = frame("hello", null);
+    hello.put("connectionId", id);
+    hello.put("user", p.userId());
+    hello.put("heartbeatSeconds", limits.heartbeatSeconds());
+    hello.put("server", "taskpulse/" + io.taskpulse.server.Main.version());
+    send(hello);
+  }
+
+  private void scheduleExpiry() {
+    if (expiryTimer >= 0) {
+      vertx.cancelTimer(expiryTimer);
+    }
+    long millis = Math.max(1, principal.expiresAt().toEpochMilli() - Instant.now().toEpochMilli());
+    expiryTimer = vertx.setTimer(millis, t -> close(UNAUTHORIZED, "token_expired",
+        "the token expired; reconnect with a fresh one"));
+  }
+
+  private void subscribe(JsonNode msg, String msgId) {
+    if (msgId == null || msgId.isEmpty() || msgId.length() > 64) {
+      throw Problem.invalid("id", "a subscription needs an id of 1 to 64 characters");
+    }
+    if (subscriptions.containsKey(msgId)) {
+      throw Problem.conflict("subscription " + msgId + " already exists");
+    }
+    if (subscriptions.size() >= limits.maxSubscriptions()) {
+      close(POLICY, "too_many_subscriptions", "at most " + limits.maxSubscriptions()
+          + " subscriptions per connection");
+      return;
+    }
+    JsonNode streamNode = msg.get("stream");
+    if (streamNode == null || !streamNode.isTextual()) {
+      throw Problem.invalid("stream", "is required: tasks, project:<id> or task:<id>");
+    }
+    Stream stream = Stream.parse(streamNode.asText());
+    Long after = null;
+    if (msg.hasNonNull("after")) {
+      if (!msg.get("after").canConvertToLong() || msg.get("after").asLong() < 0) {
+        throw Problem.invalid("after", "must be a log offset, 0 or more");
+      }
+      after = msg.get("after").asLong();
+    }
+    String epoch = msg.path("epoch").isTextual() ? msg.get("epoch").asText() : null;
+    Filter filter = Filter.parse(msg.get("filter"));
+    subscriptions.put(msgId, hub.subscribe(msgId, List.of(stream), filter, this, after, epoch));
+  }
+
+  private void unsubscribe(String msgId) {
+    Subscription s = msgId == null ? null : subscriptions.remove(msgId);
+    if (s == null) {
+      throw Problem.notFound("subscription", String.valueOf(msgId));
+    }
+    s.close();
+    send(frame("unsubscribed", msgId));
+  }
+
+  private void heartbeat() {
+    if (closed) {
+      return;
+    }
+    long silentSeconds = (System.nanoTime() - lastHeard) / 1_000_000_000L;
+    if (silentSeconds > 2L * limits.heartbeatSeconds()) {
+      log.debug("connection {} of {} is silent; dropping it", id, user());
+      ws.close(GOING_AWAY, "no answer to pings");
+      return;
+    }
+    ws.writePing(Buffer.buffer());
+  }
+
+  /** A token bucket on incoming messages. */
+  private boolean allow() {
+    long now = System.nanoTime();
+    allowance = Math.min(limits.messageBurst(),
+        allowance + (now - allowanceAt) / 1e9 * limits.messagesPerSecond());
+    allowanceAt = now;
+    if (allowance < 1) {
+      return false;
+    }
+    allowance -= 1;
+    return true;
+  }
+
+  private void error(String msgId, String code, String message) {
+    ObjectNode e = frame("error", msgId);
+    e.put("code", code);
+    e.put("message", message);
+    send(e);
+  }
+
+  /** Says why, then closes with {@code code}; the neighbours never notice. */
+  private void close(short code, String errorCode, String message) {
+    if (closed) {
+      return;
+    }
+    error(null, errorCode, message);
+    ws.close(code, errorCode);
+    cleanUp();
+  }
+
+  private void cleanUp() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    subscriptions.values().forEach(Subscription::close);
+    subscriptions.clear();
+    for (long timer : new long[] {expiryTimer, heartbeatTimer, authTimer}) {
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+    }
+    if (principal != null) {
+      connections.release(principal.userId(), this);
+    }
+  }
+
+  @Override
+  public void goingAway() {
+    ws.close(GOING_AWAY, "server going away");
+  }
+
+  @Override
+  public String transport() {
+    return "websocket";
+  }
+
+  private String user() {
+    return principal == null ? "(anonymous)" : principal.userId();
+  }
+
+  private static ObjectNode frame(String type, String id) {
+    ObjectNode n = Json.MAPPER.createObjectNode();
+    n.put("type", type);
+    if (id != null) {
+      n.put("id", id);
+    }
+    return n;
+  }
+
+  private void send(ObjectNode frame) {
+    if (!ws.isClosed()) {
+      ws.writeTextMessage(frame.toString());
+    }
+  }
+
+  // ---- Sink ----
+
+  @Override
+  public Principal principal() {
+    return principal;
+  }
+
+  @Override
+  public String frameKey(Subscription sub) {
+    return sub.streamName();
+  }
+
+  @Override
+  public String eventFrame(Subscription sub, LogEvent e, boolean lostSight) {
+    return "{\"type\":\"event\",\"stream\":" + Json.write(sub.streamName()) + ",\"event\":"
+        + Frames.eventJson(e, lostSight) + "}";
+  }
+
+  @Override
+  public boolean write(String frame) {
+    if (closed) {
+      return false;
+    }
+    ws.writeTextMessage(frame);
+    return !ws.writeQueueFull();
+  }
+
+  @Override
+  public boolean writable() {
+    return !closed && !ws.writeQueueFull();
+  }
+
+  @Override
+  public void subscribed(Subscription sub, long offset, boolean recovered) {
+    ObjectNode f = frame("subscribed", sub.id());
+    f.put("stream", sub.streamName());
+    f.put("epoch", sub.epoch());
+    f.put("offset", offset);
+    f.put("recovered", recovered);
+    send(f);
+  }
+
+  @Override
+  public void snapshot(Subscription sub, Snapshot snapshot) {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("type", "snapshot");
+    f.put("id", sub.id());
+    f.put("stream", sub.streamName());
+    f.put("offset", snapshot.offset());
+    f.put("epoch", snapshot.epoch());
+    f.put("tasks", snapshot.tasks());
+    if (!snapshot.entries().isEmpty()) {
+      f.put("entries", snapshot.entries());
+    }
+    f.put("complete", snapshot.complete());
+    if (!closed) {
+      ws.writeTextMessage(Json.write(f));
+    }
+  }
+
+  @Override
+  public void failed(Subscription sub, String code, String message) {
+    subscriptions.remove(sub.id());
+    error(sub.id(), code, message);
+  }
+}
