@@ -55,6 +55,8 @@ public final class WebSocketConnection implements Sink, Connections.Live {
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
   private Principal principal;
   private boolean closed;
+  /** Whether the socket's queue had room after the last write; asking the socket costs more. */
+  private boolean roomInQueue = true;
   private long expiryTimer = -1;
   private long heartbeatTimer = -1;
   private long authTimer = -1;
@@ -81,7 +83,10 @@ public final class WebSocketConnection implements Sink, Connections.Live {
     ws.binaryMessageHandler(b -> close(MALFORMED, "malformed", "binary messages are not part"
         + " of the protocol"));
     ws.pongHandler(b -> lastHeard = System.nanoTime());
-    ws.drainHandler(v -> List.copyOf(subscriptions.values()).forEach(Subscription::resume));
+    ws.drainHandler(v -> {
+      roomInQueue = true;
+      List.copyOf(subscriptions.values()).forEach(Subscription::resume);
+    });
     ws.closeHandler(v -> cleanUp());
     ws.exceptionHandler(e -> log.debug("connection {}: {}", id, e.getMessage()));
     heartbeatTimer = vertx.setPeriodic(limits.heartbeatSeconds() * 1000L, t -> heartbeat());
@@ -345,12 +350,13 @@ public final class WebSocketConnection implements Sink, Connections.Live {
       return false;
     }
     ws.writeTextMessage(frame);
-    return !ws.writeQueueFull();
+    roomInQueue = !ws.writeQueueFull();
+    return roomInQueue;
   }
 
   @Override
   public boolean writable() {
-    return !closed && !ws.writeQueueFull();
+    return !closed && roomInQueue;
   }
 
   @Override
