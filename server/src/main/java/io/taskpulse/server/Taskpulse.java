@@ -131,7 +131,9 @@ public final class Taskpulse implements AutoCloseable {
         .setPort(config.port())
         .setTcpNoDelay(true)
         .setMaxWebSocketFrameSize(64 * 1024)
-        .setMaxWebSocketMessageSize(64 * 1024);
+        .setMaxWebSocketMessageSize(64 * 1024)
+        // A peer that does not answer our close within 2 s is gone: drop its TCP connection.
+        .setWebSocketClosingTimeout(2);
     vertx.deployVerticle(() -> new VerticleBase() {
       @Override
       public Future<?> start() {
