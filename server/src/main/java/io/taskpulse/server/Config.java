@@ -44,7 +44,8 @@ public record Config(
     int heartbeatSeconds,
     int snapshotMaxTasks,
     int resumeMaxGap,
-    int writeQueueBytes) {
+    int writeQueueBytes,
+    int redisChannels) {
 
   /** Names of the settings, as environment variables. */
   public static final List<String> SETTINGS = List.of("TASKPULSE_HOST", "TASKPULSE_PORT",
@@ -55,7 +56,8 @@ public record Config(
       "TASKPULSE_DB_POOL_SIZE", "TASKPULSE_TOKEN_TTL", "TASKPULSE_MAX_IN_FLIGHT",
       "TASKPULSE_MAX_CONNECTIONS_PER_USER", "TASKPULSE_MAX_SUBSCRIPTIONS",
       "TASKPULSE_WS_MESSAGES_PER_SECOND", "TASKPULSE_HEARTBEAT_SECONDS",
-      "TASKPULSE_SNAPSHOT_MAX_TASKS", "TASKPULSE_RESUME_MAX_GAP", "TASKPULSE_WRITE_QUEUE_BYTES");
+      "TASKPULSE_SNAPSHOT_MAX_TASKS", "TASKPULSE_RESUME_MAX_GAP", "TASKPULSE_WRITE_QUEUE_BYTES",
+      "TASKPULSE_REDIS_CHANNELS");
 
   public Config {
     if (port < 0 || port > 65_535) {
@@ -97,7 +99,8 @@ public record Config(
         r.integer("TASKPULSE_HEARTBEAT_SECONDS", 25, 1, 3_600),
         r.integer("TASKPULSE_SNAPSHOT_MAX_TASKS", 5_000, 1, 1_000_000),
         r.integer("TASKPULSE_RESUME_MAX_GAP", 100_000, 1, Integer.MAX_VALUE),
-        r.integer("TASKPULSE_WRITE_QUEUE_BYTES", 256 * 1024, 4 * 1024, 64 * 1024 * 1024));
+        r.integer("TASKPULSE_WRITE_QUEUE_BYTES", 256 * 1024, 4 * 1024, 64 * 1024 * 1024),
+        r.integer("TASKPULSE_REDIS_CHANNELS", 1, 1, 1024));
   }
 
   /** The JDBC URL in use: the configured one, or SQLite in the data directory. */

@@ -7,6 +7,7 @@ import io.taskpulse.server.auth.Secrets;
 import io.taskpulse.server.auth.Tokens;
 import io.taskpulse.server.bus.Bus;
 import io.taskpulse.server.bus.LocalBus;
+import io.taskpulse.server.bus.RedisBus;
 import io.taskpulse.server.hub.Hub;
 import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.log.Tail;
@@ -87,10 +88,15 @@ public final class Taskpulse implements AutoCloseable {
     this.workers = vertx.createSharedWorkerExecutor("taskpulse-db", config.dbPoolSize() + 4,
         60, TimeUnit.SECONDS);
 
-    this.bus = new LocalBus();
+    RedisBus redis = config.redisUrl() == null ? null
+        : new RedisBus(vertx, config.redisUrl(), config.redisChannels());
+    this.bus = redis != null ? redis : new LocalBus();
     long head = db.read(eventLog::position).head();
-    this.tail = new Tail(vertx, db, eventLog, workers, head, 50, 1000);
+    this.tail = new Tail(vertx, db, eventLog, workers, head, 50, 1000, bus::isHealthy);
     bus.onEvents(tail::offer);
+    if (redis != null) {
+      redis.onReconnect(tail::pollNow);
+    }
     this.tasks = new TaskService(db, taskStore, eventLog, bus, clock);
 
     this.hub = new Hub(vertx, db, eventLog, tasks, accounts, tail, workers,
@@ -193,6 +199,10 @@ public final class Taskpulse implements AutoCloseable {
 
   public Connections connections() {
     return connections;
+  }
+
+  public Bus bus() {
+    return bus;
   }
 
   /** The admin's password when this start created the account with a generated one. */

@@ -3,6 +3,7 @@ package io.taskpulse.server.cli;
 import io.taskpulse.server.Config;
 import io.taskpulse.server.Main;
 import io.taskpulse.server.Taskpulse;
+import io.taskpulse.server.store.Db;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -26,17 +27,30 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("taskpulse: " + e.getMessage());
       return 2;
     }
-    Taskpulse node;
-    try {
-      node = Taskpulse.start(config);
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      System.err.println("taskpulse: cannot start: " + rootMessage(e));
-      return 1;
+    Taskpulse node = null;
+    long waitMillis = 1_000;
+    while (node == null) {
+      try {
+        node = Taskpulse.start(config);
+      } catch (Db.Unreachable e) {
+        // Orchestrators start services in any order: wait for the database, say so plainly.
+        System.err.printf("taskpulse: %s; retrying in %d s%n", e.getMessage(), waitMillis / 1000);
+        try {
+          Thread.sleep(waitMillis);
+        } catch (InterruptedException interrupted) {
+          return 1;
+        }
+        waitMillis = Math.min(waitMillis * 2, 10_000);
+      } catch (RuntimeException e) {
+        System.err.println("taskpulse: cannot start: " + rootMessage(e));
+        return 1;
+      }
     }
+    Taskpulse running = node;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("taskpulse: stopping");
-      node.close();
+      running.close();
       System.out.println("taskpulse: stopped");
       System.out.flush();
       stopped.countDown();

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,16 +43,38 @@ public final class Tail {
   private boolean repairing;
   private long pollTimer = -1;
   private long repairs;
+  private long lastPollNanos;
+  private boolean databaseAway;
+  private final long pollMillis;
+  private final BooleanSupplier busHealthy;
 
+  /**
+   * @param pollMillis how often to compare with the log's head while the bus is healthy; while
+   *     it is not, every {@value #UNHEALTHY_POLL_MILLIS} ms, so other nodes' events keep coming
+   */
   public Tail(Vertx vertx, Db db, EventLog eventLog, WorkerExecutor workers, long startAfter,
-      long gapWaitMillis, long pollMillis) {
+      long gapWaitMillis, long pollMillis, BooleanSupplier busHealthy) {
     this.context = vertx.getOrCreateContext();
     this.db = db;
     this.eventLog = eventLog;
     this.workers = workers;
     this.released = startAfter;
     this.gapWaitMillis = gapWaitMillis;
-    context.runOnContext(v -> pollTimer = vertx.setPeriodic(pollMillis, id -> poll()));
+    this.pollMillis = pollMillis;
+    this.busHealthy = busHealthy;
+    context.runOnContext(v -> pollTimer = vertx.setPeriodic(UNHEALTHY_POLL_MILLIS, id -> {
+      long sinceMillis = (System.nanoTime() - lastPollNanos) / 1_000_000;
+      if (!busHealthy.getAsBoolean() || sinceMillis >= pollMillis) {
+        poll();
+      }
+    }));
+  }
+
+  static final long UNHEALTHY_POLL_MILLIS = 100;
+
+  /** Compares with the log's head now (the bus just came back, or may have missed some). */
+  public void pollNow() {
+    context.runOnContext(v -> poll());
   }
 
   /** Adds a receiver of released events, called on this tail's context, in offset order. */
@@ -177,8 +200,20 @@ public final class Tail {
     if (repairing) {
       return;
     }
+    lastPollNanos = System.nanoTime();
     workers.executeBlocking(() -> db.read(eventLog::position), false).onComplete(r -> {
-      if (r.succeeded() && r.result().head() > released) {
+      if (r.failed()) {
+        if (!databaseAway) {
+          databaseAway = true;
+          log.warn("cannot read the log's head: {}", r.cause().getMessage());
+        }
+        return;
+      }
+      if (databaseAway) {
+        databaseAway = false;
+        log.info("the log is readable again");
+      }
+      if (r.result().head() > released) {
         repair(r.result().head());
       }
     });

@@ -55,7 +55,11 @@ public final class Db implements AutoCloseable {
       config.setConnectionTimeout(3_000);
       config.setValidationTimeout(1_000);
       config.setInitializationFailTimeout(3_000);
-      writers = new HikariDataSource(config);
+      try {
+        writers = new HikariDataSource(config);
+      } catch (RuntimeException e) {
+        throw new Unreachable(redact(jdbcUrl), rootMessage(e));
+      }
       readers = writers;
     }
     Db db = new Db(dialect, writers, readers);
@@ -165,6 +169,28 @@ public final class Db implements AutoCloseable {
     String message = e.getMessage();
     return message != null && message.contains("UNIQUE constraint failed")
         || message != null && message.contains("PRIMARY KEY constraint failed");
+  }
+
+  /** The database did not answer at start; the caller may wait and try again. */
+  public static final class Unreachable extends RuntimeException {
+    Unreachable(String where, String why) {
+      super("the database at " + where + " is not reachable: " + why);
+    }
+  }
+
+  /** The URL without its query, where user names and passwords go. */
+  static String redact(String jdbcUrl) {
+    int q = jdbcUrl.indexOf('?');
+    String base = q < 0 ? jdbcUrl : jdbcUrl.substring(0, q);
+    return base.replaceFirst("//[^/@]*@", "//");
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   /** A write hit a unique key; callers turn it into 409 or an idempotent replay. */

@@ -116,7 +116,11 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
       if (!m.path("type").asText().equals("event")) {
         throw new AssertionError("expected an event, got " + m);
       }
-      out.add(m.get("event"));
+      JsonNode event = m.get("event");
+      if (event instanceof com.fasterxml.jackson.databind.node.ObjectNode o && m.has("_receivedNanos")) {
+        o.put("_receivedNanos", m.get("_receivedNanos").asLong());
+      }
+      out.add(event);
     }
     return out;
   }
@@ -154,7 +158,11 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
     partial.append(data);
     if (last) {
       try {
-        messages.add(MAPPER.readTree(partial.toString()));
+        JsonNode m = MAPPER.readTree(partial.toString());
+        if (m instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+          o.put("_receivedNanos", System.nanoTime()); // when it arrived, for latency figures
+        }
+        messages.add(m);
       } catch (Exception e) {
         messages.add(MAPPER.createObjectNode().put("type", "unparseable"));
       }
