@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,6 +39,36 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Starts {@code serve} and waits until it prints that it is ready. */
   public static ServerProcess start(Path dataDir, int port, Map<String, String> env) {
+    ServerProcess sp = launch(dataDir, port, env);
+    if (!sp.awaitOutput(" ready in ", 60_000)) {
+      sp.process.destroyForcibly();
+      throw new IllegalStateException("server did not start: " + sp.output());
+    }
+    return sp;
+  }
+
+  /** Waits until a line containing {@code text} was printed; false on timeout or exit. */
+  public boolean awaitOutput(String text, long timeoutMillis) {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    while (System.nanoTime() < deadline) {
+      if (output().stream().anyMatch(l -> l.contains(text))) {
+        return true;
+      }
+      if (!process.isAlive() && !reader.isAlive()) {
+        return output().stream().anyMatch(l -> l.contains(text));
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** Starts {@code serve} without waiting for it. */
+  public static ServerProcess launch(Path dataDir, int port, Map<String, String> env) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
         "io.taskpulse.server.Main", "serve");
@@ -52,7 +81,6 @@ public final class ServerProcess implements AutoCloseable {
     pb.redirectErrorStream(true);
     try {
       ServerProcess sp = new ServerProcess(pb.start(), port);
-      CountDownLatch ready = new CountDownLatch(1);
       Thread reader = new Thread(() -> {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(
             sp.process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -60,9 +88,6 @@ public final class ServerProcess implements AutoCloseable {
           while ((line = r.readLine()) != null) {
             synchronized (sp.output) {
               sp.output.add(line);
-            }
-            if (line.contains(" ready in ")) {
-              ready.countDown();
             }
           }
         } catch (IOException ignored) {
@@ -72,16 +97,9 @@ public final class ServerProcess implements AutoCloseable {
       reader.setDaemon(true);
       reader.start();
       sp.reader = reader;
-      if (!ready.await(60, TimeUnit.SECONDS)) {
-        sp.process.destroyForcibly();
-        throw new IllegalStateException("server did not start: " + sp.output());
-      }
       return sp;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 
