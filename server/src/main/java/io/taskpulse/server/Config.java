@@ -45,7 +45,8 @@ public record Config(
     int snapshotMaxTasks,
     int resumeMaxGap,
     int writeQueueBytes,
-    int redisChannels) {
+    int redisChannels,
+    boolean accessLog) {
 
   /** Names of the settings, as environment variables. */
   public static final List<String> SETTINGS = List.of("TASKPULSE_HOST", "TASKPULSE_PORT",
@@ -57,7 +58,7 @@ public record Config(
       "TASKPULSE_MAX_CONNECTIONS_PER_USER", "TASKPULSE_MAX_SUBSCRIPTIONS",
       "TASKPULSE_WS_MESSAGES_PER_SECOND", "TASKPULSE_HEARTBEAT_SECONDS",
       "TASKPULSE_SNAPSHOT_MAX_TASKS", "TASKPULSE_RESUME_MAX_GAP", "TASKPULSE_WRITE_QUEUE_BYTES",
-      "TASKPULSE_REDIS_CHANNELS");
+      "TASKPULSE_REDIS_CHANNELS", "TASKPULSE_ACCESS_LOG");
 
   public Config {
     if (port < 0 || port > 65_535) {
@@ -100,7 +101,8 @@ public record Config(
         r.integer("TASKPULSE_SNAPSHOT_MAX_TASKS", 5_000, 1, 1_000_000),
         r.integer("TASKPULSE_RESUME_MAX_GAP", 100_000, 1, Integer.MAX_VALUE),
         r.integer("TASKPULSE_WRITE_QUEUE_BYTES", 256 * 1024, 4 * 1024, 64 * 1024 * 1024),
-        r.integer("TASKPULSE_REDIS_CHANNELS", 1, 1, 1024));
+        r.integer("TASKPULSE_REDIS_CHANNELS", 1, 1, 1024),
+        r.bool("TASKPULSE_ACCESS_LOG", false));
   }
 
   /** The JDBC URL in use: the configured one, or SQLite in the data directory. */
@@ -145,6 +147,19 @@ public record Config(
         throw new IllegalArgumentException(name + " must be a duration such as 30s, 15m, 12h or"
             + " 7d, got '" + v + "'");
       }
+    }
+
+    boolean bool(String name, boolean dflt) {
+      String v = text(name, null);
+      if (v == null) {
+        return dflt;
+      }
+      return switch (v.toLowerCase(Locale.ROOT)) {
+        case "true", "yes", "1", "on" -> true;
+        case "false", "no", "0", "off" -> false;
+        default -> throw new IllegalArgumentException(name + " must be true or false, got '" + v
+            + "'");
+      };
     }
 
     List<String> list(String name) {

@@ -7,7 +7,12 @@ import io.taskpulse.server.auth.Secrets;
 import io.taskpulse.server.auth.Tokens;
 import io.taskpulse.server.bus.Bus;
 import io.taskpulse.server.bus.LocalBus;
+import io.taskpulse.server.bus.CountingBus;
 import io.taskpulse.server.bus.RedisBus;
+import io.taskpulse.server.metrics.Metrics;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.taskpulse.server.hub.Hub;
 import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.log.Tail;
@@ -57,6 +62,7 @@ public final class Taskpulse implements AutoCloseable {
   private final TaskService tasks;
   private final AccountService accounts;
   private final Hub hub;
+  private final Metrics metrics;
   private final Connections connections;
   private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
   private final List<Long> timers = new ArrayList<>();
@@ -91,29 +97,61 @@ public final class Taskpulse implements AutoCloseable {
     RedisBus redis = config.redisUrl() == null ? null
         : new RedisBus(vertx, config.redisUrl(), config.redisChannels());
     this.bus = redis != null ? redis : new LocalBus();
+    this.metrics = new Metrics();
     long head = db.read(eventLog::position).head();
     this.tail = new Tail(vertx, db, eventLog, workers, head, 50, 1000, bus::isHealthy);
     bus.onEvents(tail::offer);
     if (redis != null) {
       redis.onReconnect(tail::pollNow);
     }
-    this.tasks = new TaskService(db, taskStore, eventLog, bus, clock);
+    this.tasks = new TaskService(db, taskStore, eventLog, new CountingBus(bus, metrics), clock);
 
     this.hub = new Hub(vertx, db, eventLog, tasks, accounts, tail, workers,
-        new Hub.Limits(config.snapshotMaxTasks(), config.resumeMaxGap()));
+        new Hub.Limits(config.snapshotMaxTasks(), config.resumeMaxGap()), metrics);
     this.connections = new Connections(config.maxConnectionsPerUser());
     WebSocketConnection.Limits wsLimits = new WebSocketConnection.Limits(16 * 1024,
         config.maxSubscriptionsPerConnection(), config.messagesPerSecond(),
         config.messagesPerSecond() * 2.5, config.heartbeatSeconds(), 10,
         config.writeQueueBytes());
+    registerGauges(redis);
     ApiRouter api = new ApiRouter(tokens, accounts::isDisabled, config.writesPerSecond(),
-        config.writeBurst(), config.maxBodyBytes(), config.allowedOrigins(),
+        config.writeBurst(), config.maxBodyBytes(), config.allowedOrigins(), metrics,
+        config.accessLog(),
         new ApiRouter.Parts(db, eventLog, tail, bus, tasks, accounts, hub, connections, wsLimits,
             config.tokenTtl(), workers, config.maxInFlight()));
     listen(api, eventLoops);
 
     timers.add(vertx.setPeriodic(5_000, id -> housekeeping(api, eventLog, false)));
     timers.add(vertx.setPeriodic(60_000, id -> housekeeping(api, eventLog, true)));
+  }
+
+  private void registerGauges(RedisBus redis) {
+    MeterRegistry r = metrics.registry();
+    for (String transport : List.of("websocket", "sse")) {
+      Gauge.builder("taskpulse.connections", connections, c -> c.count(transport))
+          .tag("transport", transport).description("Open live connections").register(r);
+    }
+    Gauge.builder("taskpulse.subscriptions", hub, Hub::subscriptions)
+        .description("Live subscriptions on this node").register(r);
+    Gauge.builder("taskpulse.readers.paused", hub, Hub::pausedReaders)
+        .description("Slow readers: connection full, served from the log once it drains")
+        .register(r);
+    FunctionCounter.builder("taskpulse.events.delivered", hub, Hub::deliveries)
+        .description("Events written to readers").register(r);
+    FunctionCounter.builder("taskpulse.catchups", hub, Hub::catchUps)
+        .description("Reads of the log for readers starting, resuming or slow").register(r);
+    FunctionCounter.builder("taskpulse.bus.gaps.repaired", tail, Tail::repairs)
+        .description("Holes in what the bus brought, filled from the log").register(r);
+    Gauge.builder("taskpulse.log.released.offset", tail, Tail::released)
+        .description("The last offset this node has handed to its subscribers").register(r);
+    Gauge.builder("taskpulse.bus.up", bus, b -> b.isHealthy() ? 1 : 0)
+        .description("1 when the bus carries events, 0 when nodes rely on the log").register(r);
+    if (redis != null) {
+      FunctionCounter.builder("taskpulse.bus.published", redis, RedisBus::published).register(r);
+      FunctionCounter.builder("taskpulse.bus.publish.failures", redis, RedisBus::publishFailures)
+          .register(r);
+      FunctionCounter.builder("taskpulse.bus.received", redis, RedisBus::received).register(r);
+    }
   }
 
   /** Starts a node and returns once it is listening; throws with a clear message if not. */
@@ -233,6 +271,7 @@ public final class Taskpulse implements AutoCloseable {
       log.warn("event loops did not stop cleanly: {}", e.getMessage());
     }
     db.close();
+    metrics.close();
   }
 
   private static String secret(Config config) {

@@ -7,7 +7,9 @@ import io.taskpulse.server.bus.Bus;
 import io.taskpulse.server.errors.Problem;
 import io.taskpulse.server.hub.Hub;
 import io.taskpulse.server.log.EventLog;
+import io.taskpulse.server.json.Json;
 import io.taskpulse.server.log.Tail;
+import io.taskpulse.server.metrics.Metrics;
 import io.taskpulse.server.store.Db;
 import io.taskpulse.server.tasks.TaskService;
 import io.taskpulse.server.transport.Connections;
@@ -25,7 +27,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The route table of {@code /api/v1} (PROTOCOL section 3), with auth, limits and errors. */
 public final class ApiRouter {
@@ -41,9 +47,15 @@ public final class ApiRouter {
   private final LiveHandlers live;
   private final long maxBodyBytes;
   private final List<String> allowedOrigins;
+  private final Metrics metrics;
+  private final boolean accessLog;
+  private static final Logger ACCESS = LoggerFactory.getLogger("taskpulse.access");
 
   public ApiRouter(Tokens tokens, Predicate<String> disabledUser, double writesPerSecond,
-      double writeBurst, long maxBodyBytes, List<String> allowedOrigins, Parts parts) {
+      double writeBurst, long maxBodyBytes, List<String> allowedOrigins, Metrics metrics,
+      boolean accessLog, Parts parts) {
+    this.metrics = metrics;
+    this.accessLog = accessLog;
     this.tokens = tokens;
     this.disabledUser = disabledUser;
     this.rateLimiter = new RateLimiter(writesPerSecond, writeBurst);
@@ -71,6 +83,7 @@ public final class ApiRouter {
 
   public Router router(Vertx vertx) {
     Router r = Router.router(vertx);
+    r.route().handler(this::measure);
     if (!allowedOrigins.isEmpty()) {
       r.route().handler(CorsHandler.create().addOrigins(allowedOrigins)
           .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.PUT,
@@ -83,7 +96,9 @@ public final class ApiRouter {
     r.get(V1 + "/ws").handler(live::webSocket);
     r.route(V1 + "/*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
 
-    // Open to all.
+    // Open to all (restrict /metrics at the proxy if it must not be public).
+    r.get("/metrics").handler(this::scrape);
+    r.get(V1 + "/metrics").handler(this::scrape);
     r.get(V1 + "/health/live").handler(events::live);
     r.get(V1 + "/health/ready").handler(events::ready);
     r.get("/health/live").handler(events::live);
@@ -136,6 +151,35 @@ public final class ApiRouter {
             + ctx.request().path(), Map.of()), null));
     r.route().failureHandler(this::failure);
     return r;
+  }
+
+  private void scrape(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(metrics.scrape());
+  }
+
+  /** Times every request by route template and status; optionally logs it as JSON. */
+  private void measure(RoutingContext ctx) {
+    long start = System.nanoTime();
+    ctx.addBodyEndHandler(v -> {
+      long nanos = System.nanoTime() - start;
+      String route = ctx.currentRoute() == null || ctx.currentRoute().getPath() == null
+          ? "unmatched" : ctx.currentRoute().getPath();
+      int status = ctx.response().getStatusCode();
+      Timer.builder("taskpulse.http.requests")
+          .tag("method", ctx.request().method().name()).tag("route", route)
+          .tag("status", Integer.toString(status)).register(metrics.registry())
+          .record(nanos, TimeUnit.NANOSECONDS);
+      if (accessLog) {
+        Principal p = Http.principal(ctx);
+        ACCESS.info("{}", Json.write(Map.of(
+            "method", ctx.request().method().name(), "path", ctx.request().path(),
+            "route", route, "status", status, "micros", nanos / 1000,
+            "user", p == null ? "" : p.userId(),
+            "remote", String.valueOf(ctx.request().remoteAddress()))));
+      }
+    });
+    ctx.next();
   }
 
   private Handler<RoutingContext> move(Status to, Set<String> fields) {

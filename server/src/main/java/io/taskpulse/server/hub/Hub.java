@@ -20,7 +20,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import io.taskpulse.server.metrics.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +54,13 @@ public final class Hub {
   private final Map<Thread, Shard> shards = new ConcurrentHashMap<>();
   private final List<Shard> active = new CopyOnWriteArrayList<>();
   private final AtomicLong catchUps = new AtomicLong();
+  private final LongAdder deliveries = new LongAdder();
+  private final AtomicInteger paused = new AtomicInteger();
+  private final Metrics metrics;
 
   public Hub(Vertx vertx, Db db, EventLog eventLog, TaskService tasks, AccountService accounts,
-      Tail tail, WorkerExecutor workers, Limits limits) {
+      Tail tail, WorkerExecutor workers, Limits limits, Metrics metrics) {
+    this.metrics = metrics;
     this.vertx = vertx;
     this.db = db;
     this.eventLog = eventLog;
@@ -85,6 +92,9 @@ public final class Hub {
   }
 
   private void fanOut(List<LogEvent> batch) {
+    for (LogEvent e : batch) {
+      metrics.dispatched(e.at());
+    }
     for (Shard shard : active) {
       shard.context.runOnContext(v -> shard.dispatch(batch));
     }
@@ -97,6 +107,24 @@ public final class Hub {
 
   public long catchUps() {
     return catchUps.get();
+  }
+
+  /** Events written to readers, live and from the log. */
+  public long deliveries() {
+    return deliveries.sum();
+  }
+
+  /** Readers whose connection is full, waiting to drain before they are fed from the log. */
+  public int pausedReaders() {
+    return paused.get();
+  }
+
+  void delivered() {
+    deliveries.increment();
+  }
+
+  void paused(int delta) {
+    paused.addAndGet(delta);
   }
 
   /**
@@ -168,7 +196,7 @@ public final class Hub {
 
   /** Reads the log from the cursor until the subscription meets the live stream. */
   void catchUp(Subscription s) {
-    s.state = Subscription.State.CATCHING_UP;
+    s.state(Subscription.State.CATCHING_UP);
     catchUps.incrementAndGet();
     long from = s.cursor;
     Principal p = s.principal();
@@ -200,14 +228,15 @@ public final class Hub {
           for (LogEvent e : page.events()) {
             if (e.offset() > s.cursor && s.wants(e, now)) {
               sink.write(sink.eventFrame(s, e, e.lostSight(now)));
+              deliveries.increment();
             }
             s.cursor = Math.max(s.cursor, e.offset());
           }
           s.cursor = Math.max(s.cursor, page.next());
           if (!sink.writable()) {
-            s.state = Subscription.State.PAUSED;
+            s.state(Subscription.State.PAUSED);
           } else if (s.cursor >= s.shard.lastDispatched) {
-            s.state = Subscription.State.LIVE;
+            s.state(Subscription.State.LIVE);
           } else {
             catchUp(s);
           }

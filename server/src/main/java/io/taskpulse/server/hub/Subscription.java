@@ -21,7 +21,7 @@ public final class Subscription {
   private final Filter filter;
   private final Sink sink;
   final Shard shard;
-  State state = State.STARTING;
+  private State state = State.STARTING;
   long cursor;
   String epoch;
   /** The last event the shard offered, so one found under several index keys goes once. */
@@ -63,6 +63,20 @@ public final class Subscription {
     return state == State.LIVE;
   }
 
+  State state() {
+    return state;
+  }
+
+  /** Moves to {@code next}, keeping the hub's count of paused (slow) readers true. */
+  void state(State next) {
+    if (state == State.PAUSED && next != State.PAUSED) {
+      shard.hub.paused(-1);
+    } else if (state != State.PAUSED && next == State.PAUSED) {
+      shard.hub.paused(1);
+    }
+    state = next;
+  }
+
   Sink sink() {
     return sink;
   }
@@ -90,7 +104,7 @@ public final class Subscription {
       return;
     }
     if (!sink.writable()) {
-      state = State.PAUSED; // the connection's queue is full: resume from the log on drain
+      state(State.PAUSED); // the connection's queue is full: resume from the log on drain
       return;
     }
     cursor = e.offset();
@@ -105,8 +119,9 @@ public final class Subscription {
       frame = sink.eventFrame(this, e, lost);
       frames.put(key, frame);
     }
+    shard.hub.delivered();
     if (!sink.write(frame)) {
-      state = State.PAUSED;
+      state(State.PAUSED);
     }
   }
 
@@ -120,7 +135,7 @@ public final class Subscription {
   /** Stops delivery and leaves the index. Idempotent. */
   public void close() {
     if (state != State.CLOSED) {
-      state = State.CLOSED;
+      state(State.CLOSED);
       shard.remove(this);
     }
   }

@@ -29,7 +29,7 @@ public final class EventLog {
 
   private static final String COLUMNS = "event_offset, type, task_id, project_id,"
       + " prior_project_id, viewers, teams, prior_viewers, prior_teams, statuses, assignees,"
-      + " payload";
+      + " payload, at";
 
   /** An event to append: the task after the change, and before it when it existed. */
   public record Draft(String type, Task before, Task after, Actor actor,
@@ -78,12 +78,13 @@ public final class EventLog {
       String prior = d.before() != null && d.after() != null
           && !Objects.equals(d.before().projectId(), d.after().projectId())
           ? d.before().projectId() : null;
-      tx.update("INSERT INTO events (" + COLUMNS + ", at)"
+      tx.update("INSERT INTO events (" + COLUMNS + ")"
               + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           offset, d.type(), Long.parseLong(task.id()), project, prior, join(viewers),
           join(teams), join(priorViewers), join(priorTeams), join(statuses), join(assignees),
           json, d.at().toEpochMilli());
-      out.add(new LogEvent(offset, d.type(), task.id(), viewers, teams, priorViewers,
+      out.add(new LogEvent(offset, d.type(), task.id(), d.at().toEpochMilli(), viewers, teams,
+          priorViewers,
           priorTeams, pair(project, prior), statuses, assignees, json));
     }
     return out;
@@ -185,7 +186,7 @@ public final class EventLog {
 
   private static LogEvent row(ResultSet rs) throws SQLException {
     return new LogEvent(rs.getLong(1), rs.getString(2), Long.toString(rs.getLong(3)),
-        split(rs.getString(6)), split(rs.getString(7)), split(rs.getString(8)),
+        rs.getLong(13), split(rs.getString(6)), split(rs.getString(7)), split(rs.getString(8)),
         split(rs.getString(9)), pair(rs.getString(4), rs.getString(5)), split(rs.getString(10)),
         split(rs.getString(11)), rs.getString(12));
   }

@@ -8,6 +8,7 @@ import java.util.Set;
  * visibility and filters need, and its JSON serialized once, to be written as-is to every
  * reader.
  *
+ * @param at when the change was made (epoch milliseconds)
  * @param viewers users who see the task after the change: owner, assignee, shares
  * @param teams the task's team after the change
  * @param priorViewers users who saw it before the change but do not after
@@ -20,6 +21,7 @@ public record LogEvent(
     long offset,
     String type,
     String taskId,
+    long at,
     Set<String> viewers,
     Set<String> teams,
     Set<String> priorViewers,
