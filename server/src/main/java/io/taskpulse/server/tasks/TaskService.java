@@ -208,8 +208,8 @@ public final class TaskService {
         String f = it.next();
         progressOnly &= f.equals("progress") || f.equals("progressMessage") || f.equals("stage");
       }
-      if (progressOnly) {
-        requireActive(before);
+      if (body.has("progress") || body.has("progressMessage")) {
+        requireActive(b.build()); // a stage alone is a free label, allowed in any status
       }
       String type = to != null && to != before.statusValue() ? Event.STATUS_CHANGED
           : progressOnly ? Event.PROGRESS : Event.UPDATED;

@@ -89,6 +89,10 @@ class HttpApiTest {
     Response late = alice.post("/api/v1/tasks/" + id + "/progress", "{\"progress\":50}");
     assertThat(late.status()).isEqualTo(409);
     assertThat(late.errorCode()).isEqualTo("conflict");
+    // A stage is a free label: it may change in any status.
+    Response staged = alice.patch("/api/v1/tasks/" + id, "{\"stage\":\"archived\"}");
+    assertThat(staged.status()).isEqualTo(200);
+    assertThat(staged.json().get("stage").asText()).isEqualTo("archived");
   }
 
   @Test
