@@ -18,6 +18,7 @@ import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.log.Tail;
 import io.taskpulse.server.store.Db;
 import io.taskpulse.server.store.TaskStore;
+import io.taskpulse.server.tasks.Leases;
 import io.taskpulse.server.tasks.TaskService;
 import io.taskpulse.server.transport.Connections;
 import io.taskpulse.server.transport.WebSocketConnection;
@@ -62,6 +63,7 @@ public final class Taskpulse implements AutoCloseable {
   private final TaskService tasks;
   private final AccountService accounts;
   private final Hub hub;
+  private final Leases leases;
   private final Metrics metrics;
   private final Connections connections;
   private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
@@ -106,6 +108,7 @@ public final class Taskpulse implements AutoCloseable {
     }
     this.tasks = new TaskService(db, taskStore, eventLog, new CountingBus(bus, metrics), clock);
 
+    this.leases = new Leases(tasks);
     this.hub = new Hub(vertx, db, eventLog, tasks, accounts, tail, workers,
         new Hub.Limits(config.snapshotMaxTasks(), config.resumeMaxGap()), metrics);
     this.connections = new Connections(config.maxConnectionsPerUser());
@@ -117,11 +120,13 @@ public final class Taskpulse implements AutoCloseable {
     ApiRouter api = new ApiRouter(tokens, accounts::isDisabled, config.writesPerSecond(),
         config.writeBurst(), config.maxBodyBytes(), config.allowedOrigins(), metrics,
         config.accessLog(),
-        new ApiRouter.Parts(db, eventLog, tail, bus, tasks, accounts, hub, connections, wsLimits,
+        new ApiRouter.Parts(db, eventLog, tail, bus, tasks, accounts, leases, hub, connections,
+            wsLimits,
             config.tokenTtl(), workers, config.maxInFlight()));
     listen(api, eventLoops);
 
     timers.add(vertx.setPeriodic(5_000, id -> housekeeping(api, eventLog, false)));
+    timers.add(vertx.setPeriodic(1_000, id -> expireLeases()));
     timers.add(vertx.setPeriodic(60_000, id -> housekeeping(api, eventLog, true)));
   }
 
@@ -208,6 +213,16 @@ public final class Taskpulse implements AutoCloseable {
       }
       return null;
     }, false).onFailure(e -> log.warn("housekeeping failed: {}", e.getMessage()));
+  }
+
+  /** Hands back tasks of silent workers, within a second of their lease's end. */
+  private void expireLeases() {
+    workers.executeBlocking(() -> {
+      while (leases.expire(100) == 100) {
+        // more than one batch expired at once: keep going
+      }
+      return null;
+    }, false).onFailure(e -> log.warn("lease expiry failed: {}", e.getMessage()));
   }
 
   /** The port the node listens on (the bound one when configured as 0). */

@@ -11,6 +11,7 @@ import io.taskpulse.server.json.Json;
 import io.taskpulse.server.log.Tail;
 import io.taskpulse.server.metrics.Metrics;
 import io.taskpulse.server.store.Db;
+import io.taskpulse.server.tasks.Leases;
 import io.taskpulse.server.tasks.TaskService;
 import io.taskpulse.server.transport.Connections;
 import io.taskpulse.server.transport.WebSocketConnection;
@@ -45,6 +46,7 @@ public final class ApiRouter {
   private final AccountHandlers accounts;
   private final EventHandlers events;
   private final LiveHandlers live;
+  private final WorkHandlers work;
   private final long maxBodyBytes;
   private final List<String> allowedOrigins;
   private final Metrics metrics;
@@ -66,13 +68,14 @@ public final class ApiRouter {
     this.accounts = new AccountHandlers(parts.accounts(), tokens, parts.tokenTtl(), http);
     this.events = new EventHandlers(parts.db(), parts.eventLog(), parts.tail(), parts.bus(),
         parts.tasks(), parts.accounts(), http);
+    this.work = new WorkHandlers(parts.leases(), parts.tail(), http);
     this.live = new LiveHandlers(parts.hub(), tokens, disabledUser, parts.connections(),
         parts.wsLimits(), allowedOrigins, parts.tasks(), parts.accounts(), http);
   }
 
   /** The services the handlers call; built once in {@code Taskpulse}. */
   public record Parts(Db db, EventLog eventLog, Tail tail, Bus bus, TaskService tasks,
-      AccountService accounts, Hub hub, Connections connections,
+      AccountService accounts, Leases leases, Hub hub, Connections connections,
       WebSocketConnection.Limits wsLimits, Duration tokenTtl, WorkerExecutor workers,
       int maxInFlight) {
 
@@ -117,8 +120,8 @@ public final class ApiRouter {
     r.patch(V1 + "/tasks/:id").handler(tasks::patch);
     r.delete(V1 + "/tasks/:id").handler(tasks::delete);
     r.post(V1 + "/tasks/:id/start").handler(move(Status.RUNNING, Set.of()));
-    r.post(V1 + "/tasks/:id/complete").handler(move(Status.COMPLETED, Set.of("output")));
-    r.post(V1 + "/tasks/:id/fail").handler(move(Status.FAILED, Set.of("error")));
+    r.post(V1 + "/tasks/:id/complete").handler(move(Status.COMPLETED, Set.of("output", "worker")));
+    r.post(V1 + "/tasks/:id/fail").handler(move(Status.FAILED, Set.of("error", "worker")));
     r.post(V1 + "/tasks/:id/cancel").handler(move(Status.CANCELLED, Set.of("reason")));
     r.post(V1 + "/tasks/:id/reopen").handler(move(Status.PENDING, Set.of("reason")));
     r.post(V1 + "/tasks/:id/progress").handler(tasks::progress);
@@ -126,6 +129,10 @@ public final class ApiRouter {
     r.get(V1 + "/tasks/:id/entries").handler(tasks::entries);
     r.put(V1 + "/tasks/:id/shares/:userId").handler(tasks::share);
     r.delete(V1 + "/tasks/:id/shares/:userId").handler(tasks::unshare);
+
+    r.post(V1 + "/queues/:queue/claim").handler(work::claim);
+    r.post(V1 + "/tasks/:id/heartbeat").handler(work::heartbeat);
+    r.get(V1 + "/workers").handler(work::workers);
 
     r.get(V1 + "/events").handler(events::feed);
     r.get(V1 + "/events/stream").handler(live::sse);

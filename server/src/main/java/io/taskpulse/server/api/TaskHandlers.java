@@ -112,7 +112,8 @@ final class TaskHandlers {
       }
     });
     Long expected = ifMatch(ctx);
-    http.async(ctx, () -> taskReply(tasks.moveTo(p, id, to, body, expected, actor(p))));
+    String worker = body.hasNonNull("worker") ? body.get("worker").asText() : null;
+    http.async(ctx, () -> taskReply(tasks.moveTo(p, id, to, body, expected, actor(p, worker))));
   }
 
   void progress(RoutingContext ctx) {
@@ -120,8 +121,8 @@ final class TaskHandlers {
     String id = ctx.pathParam("id");
     ObjectNode body = Http.body(ctx);
     body.fieldNames().forEachRemaining(name -> {
-      if (!name.equals("progress") && !name.equals("message")) {
-        throw Problem.invalid(name, "is not accepted here (accepted: progress, message)");
+      if (!name.equals("progress") && !name.equals("message") && !name.equals("worker")) {
+        throw Problem.invalid(name, "is not accepted here (accepted: progress, message, worker)");
       }
     });
     if (!body.has("progress")) {
@@ -129,7 +130,9 @@ final class TaskHandlers {
     }
     int progress = TaskFields.progress(body.get("progress"));
     String message = TaskFields.text("message", body.get("message"), TaskFields.MAX_TEXT, true);
-    http.async(ctx, () -> taskReply(tasks.progress(p, id, progress, message, actor(p))));
+    String worker = body.has("worker") ? TaskFields.id("worker", body.get("worker"), false) : null;
+    http.async(ctx, () -> taskReply(tasks.progress(p, id, progress, message, worker,
+        actor(p, worker))));
   }
 
   void addEntry(RoutingContext ctx) {
@@ -190,6 +193,11 @@ final class TaskHandlers {
 
   private static Actor actor(Principal p) {
     return Actor.user(p.userId(), "http");
+  }
+
+  /** A call that names a worker acts as that worker. */
+  static Actor actor(Principal p, String worker) {
+    return worker == null ? actor(p) : new Actor(worker, "worker", "http");
   }
 
   private static Reply taskReply(Task task) {

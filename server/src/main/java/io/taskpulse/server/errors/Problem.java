@@ -17,6 +17,7 @@ public final class Problem extends RuntimeException {
     NOT_FOUND("not_found", 404),
     INVALID_TRANSITION("invalid_transition", 409),
     CONFLICT("conflict", 409),
+    LEASE_LOST("lease_lost", 409),
     VERSION_MISMATCH("version_mismatch", 412),
     TOO_LARGE("too_large", 413),
     RATE_LIMITED("rate_limited", 429),
@@ -82,6 +83,12 @@ public final class Problem extends RuntimeException {
   public static Problem versionMismatch(long expected, long actual) {
     return new Problem(Code.VERSION_MISMATCH,
         "task is at version " + actual + ", not " + expected, Map.of("version", actual));
+  }
+
+  /** The worker no longer holds the task: cancelled, reassigned, expired or deleted. */
+  public static Problem leaseLost(String worker, String status) {
+    return new Problem(Code.LEASE_LOST, "task is no longer running under worker " + worker
+        + " (it is " + status + ")", Map.of("status", status));
   }
 
   public static Problem tooLarge(String message) {

@@ -38,7 +38,7 @@ public final class Tail {
   private final TreeMap<Long, LogEvent> pending = new TreeMap<>();
   private final List<Consumer<List<LogEvent>>> listeners = new ArrayList<>();
   private final TreeMap<Long, List<Promise<Void>>> waiters = new TreeMap<>();
-  private long released;
+  private volatile long released;
   private long gapTimer = -1;
   private boolean repairing;
   private long pollTimer = -1;

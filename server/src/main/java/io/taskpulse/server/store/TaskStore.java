@@ -139,6 +139,56 @@ public final class TaskStore {
     return tx.query(sql.toString(), TaskStore::row, args.toArray());
   }
 
+  /**
+   * Pending tasks of {@code queue} that {@code viewer} may see and that are due, highest
+   * priority first then oldest, locked for this transaction; rows another node is claiming
+   * are passed over.
+   */
+  public List<Long> claimable(Tx tx, Principal viewer, String queue, long nowMillis, int max)
+      throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT id FROM tasks t WHERE queue = ?"
+        + " AND status = 'pending' AND (not_before IS NULL OR not_before <= ?)");
+    List<Object> args = new ArrayList<>(List.of(queue, nowMillis));
+    visibleTo(viewer, sql, args);
+    sql.append(" ORDER BY priority_rank DESC, id LIMIT ?").append(tx.dialect().forUpdateSkipLocked());
+    args.add(max);
+    return tx.query(sql.toString(), rs -> rs.getLong(1), args.toArray());
+  }
+
+  /** Running tasks whose lease ended before {@code nowMillis}, oldest expiry first, locked. */
+  public List<Long> expiredLeases(Tx tx, long nowMillis, int max) throws SQLException {
+    return tx.query("SELECT id FROM tasks WHERE status = 'running' AND lease_expires_at IS NOT NULL"
+        + " AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?"
+        + tx.dialect().forUpdateSkipLocked(), rs -> rs.getLong(1), nowMillis, max);
+  }
+
+  /** Moves a lease on without a new version: the lease is bookkeeping, not a change. */
+  public void extendLease(Tx tx, long id, long untilMillis) throws SQLException {
+    tx.update("UPDATE tasks SET lease_expires_at = ? WHERE id = ?", untilMillis, id);
+  }
+
+  /** Visible tasks assigned to {@code assignee} in {@code status}, newest finish first. */
+  public List<Task> assignedTo(Tx tx, Principal viewer, String assignee, String status, int max)
+      throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM tasks t WHERE assignee = ?"
+        + " AND status = ?");
+    List<Object> args = new ArrayList<>(List.of(assignee, status));
+    visibleTo(viewer, sql, args);
+    sql.append(" ORDER BY COALESCE(finished_at, updated_at) DESC LIMIT ?");
+    args.add(max);
+    return tx.query(sql.toString(), TaskStore::row, args.toArray());
+  }
+
+  /** How many visible tasks assigned to {@code assignee} are in {@code status}. */
+  public long countAssigned(Tx tx, Principal viewer, String assignee, String status)
+      throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT COUNT(*) FROM tasks t WHERE assignee = ?"
+        + " AND status = ?");
+    List<Object> args = new ArrayList<>(List.of(assignee, status));
+    visibleTo(viewer, sql, args);
+    return tx.queryLong(sql.toString(), args.toArray());
+  }
+
   /** Counts of visible tasks by status in one project. */
   public List<Object[]> countByStatus(Tx tx, Principal viewer, String projectId)
       throws SQLException {

@@ -45,21 +45,21 @@ public final class TaskService {
 
   /** Works out one change on a copy of the task; returns its event type and timeline entry. */
   @FunctionalInterface
-  private interface Change {
+  interface Change {
     Outcome apply(Task before, Task.Builder after, Tx tx) throws SQLException;
   }
 
-  private record Outcome(String type, Entry entry) {}
+  record Outcome(String type, Entry entry) {}
 
   private static final int SNAPSHOT_ENTRIES = 1_000;
   private static final RecordComponent[] FIELDS = Task.class.getRecordComponents();
   private static final Set<String> NOT_DIFFED = Set.of("version", "updatedAt");
 
-  private final Db db;
-  private final TaskStore store;
-  private final EventLog eventLog;
+  final Db db;
+  final TaskStore store;
+  final EventLog eventLog;
   private final Bus bus;
-  private final Clock clock;
+  final Clock clock;
 
   public TaskService(Db db, TaskStore store, EventLog eventLog, Bus bus, Clock clock) {
     this.db = db;
@@ -225,7 +225,10 @@ public final class TaskService {
       Actor actor) {
     String reason = detail.has("reason")
         ? TaskFields.text("reason", detail.get("reason"), TaskFields.MAX_TEXT, true) : null;
+    String worker = detail.has("worker") ? TaskFields.id("worker", detail.get("worker"), false)
+        : null;
     return mutate(p, id, expectedVersion, actor, (before, b, tx) -> {
+      checkLease(before, worker);
       move(before, b, to);
       if (to == Status.COMPLETED && detail.has("output")) {
         b.output = TaskFields.jsonValue("output", detail.get("output"));
@@ -241,8 +244,11 @@ public final class TaskService {
     });
   }
 
-  public Task progress(Principal p, String id, int progress, String message, Actor actor) {
+  /** A progress report; with {@code worker}, only while that worker holds the task. */
+  public Task progress(Principal p, String id, int progress, String message, String worker,
+      Actor actor) {
     return mutate(p, id, null, actor, (before, b, tx) -> {
+      checkLease(before, worker);
       requireActive(before);
       b.progress = progress;
       b.progressMessage = message;
@@ -315,7 +321,7 @@ public final class TaskService {
   }
 
   /** Moves the status by the table, and sets what the move implies, as of {@code b.updatedAt}. */
-  private void move(Task before, Task.Builder b, Status to) {
+  void move(Task before, Task.Builder b, Status to) {
     Status from = before.statusValue();
     if (!from.canMoveTo(to)) {
       throw Problem.invalidTransition(from.wire(), to.wire());
@@ -350,7 +356,7 @@ public final class TaskService {
     }
   }
 
-  private Task mutate(Principal p, String id, Long expectedVersion, Actor actor, Change change) {
+  Task mutate(Principal p, String id, Long expectedVersion, Actor actor, Change change) {
     long key = taskId(id);
     Result<Task> result = write(tx -> {
       Task before = visibleLocked(tx, p, key, id);
@@ -375,21 +381,21 @@ public final class TaskService {
     return result.value();
   }
 
-  private record Result<T>(T value, List<LogEvent> events) {}
+  record Result<T>(T value, List<LogEvent> events) {}
 
   @FunctionalInterface
-  private interface Body<T> {
+  interface Body<T> {
     Result<T> run(Tx tx) throws SQLException;
   }
 
   /** Commits, then publishes what was committed; nothing is published for a rollback. */
-  private <T> Result<T> write(Body<T> body) {
+  <T> Result<T> write(Body<T> body) {
     Result<T> result = db.write(body::run);
     bus.publish(result.events());
     return result;
   }
 
-  private Task visibleLocked(Tx tx, Principal p, long key, String id) throws SQLException {
+  Task visibleLocked(Tx tx, Principal p, long key, String id) throws SQLException {
     return store.lock(tx, key).filter(t -> Visibility.canSee(p, t))
         .orElseThrow(() -> Problem.notFound("task", id));
   }
@@ -403,6 +409,14 @@ public final class TaskService {
   private static void requireManager(Principal p, Task task, String what) {
     if (!Visibility.canManage(p, task)) {
       throw Problem.forbidden("only the task's owner or an admin may " + what);
+    }
+  }
+
+  /** A call naming a worker is refused once that worker no longer runs the task. */
+  static void checkLease(Task task, String worker) {
+    if (worker != null && (task.statusValue() != Status.RUNNING
+        || !worker.equals(task.assignee()))) {
+      throw Problem.leaseLost(worker, task.status());
     }
   }
 

@@ -93,7 +93,7 @@ abstract class LogContract {
   void everyChangeAppendsExactlyOneEventInOffsetOrder() {
     Task t = create(ALICE, "{\"title\":\"Export\"}");
     tasks.moveTo(ALICE, t.id(), Status.RUNNING, json("{}"), null, VIA_TEST);
-    tasks.progress(ALICE, t.id(), 40, "page 4", VIA_TEST);
+    tasks.progress(ALICE, t.id(), 40, "page 4", null, VIA_TEST);
     tasks.moveTo(ALICE, t.id(), Status.COMPLETED, json("{\"output\":\"done\"}"), null, VIA_TEST);
 
     List<LogEvent> events = all();
@@ -199,7 +199,7 @@ abstract class LogContract {
 
     tasks.share(ALICE, mine.id(), "bob", VIA_TEST);
     tasks.unshare(ALICE, mine.id(), "bob", VIA_TEST);
-    tasks.progress(ALICE, mine.id(), 10, null, VIA_TEST);
+    tasks.progress(ALICE, mine.id(), 10, null, null, VIA_TEST);
     EventLog.Page later = db.read(tx -> eventLog.read(tx, 3, null, Stream.TASKS, BOB, 100, 1000));
     assertThat(later.events()).extracting(LogEvent::type)
         .containsExactly("task.shared", "task.unshared");
@@ -217,7 +217,7 @@ abstract class LogContract {
     Task a = create(ALICE, "{\"title\":\"a\",\"projectId\":\"p1\"}");
     Task b = create(ALICE, "{\"title\":\"b\",\"projectId\":\"p2\"}");
     tasks.patch(ALICE, b.id(), json("{\"projectId\":\"p1\"}"), null, VIA_TEST);
-    tasks.progress(ALICE, a.id(), 5, null, VIA_TEST);
+    tasks.progress(ALICE, a.id(), 5, null, null, VIA_TEST);
 
     List<LogEvent> p1 = db.read(tx -> eventLog.read(tx, 0, null, new Stream(Stream.Kind.PROJECT,
         "p1"), ALICE, 100, 1000)).events();
@@ -234,7 +234,7 @@ abstract class LogContract {
   void pagesStopAtTheLimitAndContinueWhereTheyStopped() {
     Task t = create(ALICE, "{\"title\":\"t\"}");
     for (int i = 1; i <= 9; i++) {
-      tasks.progress(ALICE, t.id(), i, null, VIA_TEST);
+      tasks.progress(ALICE, t.id(), i, null, null, VIA_TEST);
     }
     EventLog.Page first = db.read(tx -> eventLog.read(tx, 0, null, Stream.TASKS, ALICE, 4, 1000));
     assertThat(first.events()).extracting(LogEvent::offset).containsExactly(1L, 2L, 3L, 4L);
@@ -250,7 +250,7 @@ abstract class LogContract {
   void retentionTrimsOldEventsAndAResumeBeforeThemIsNotRecovered() {
     Task t = create(ALICE, "{\"title\":\"t\"}");
     for (int i = 1; i <= 20; i++) {
-      tasks.progress(ALICE, t.id(), i, null, VIA_TEST);
+      tasks.progress(ALICE, t.id(), i, null, null, VIA_TEST);
     }
     int removed = db.write(tx -> eventLog.trim(tx, Instant.EPOCH, 5, 10_000));
     assertThat(removed).isEqualTo(16);
@@ -343,7 +343,7 @@ abstract class LogContract {
     tasks.patch(ALICE, t.id(), json("{\"assignee\":\"dave\"}"), null, VIA_TEST);
     List<LogEvent> events = all();
     assertThat(events.get(1).visibleTo(BOB)).isTrue();
-    tasks.progress(ALICE, t.id(), 3, null, VIA_TEST);
+    tasks.progress(ALICE, t.id(), 3, null, null, VIA_TEST);
     assertThat(all().get(2).visibleTo(BOB)).isFalse();
   }
 }
