@@ -18,6 +18,7 @@ import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.log.Tail;
 import io.taskpulse.server.store.Db;
 import io.taskpulse.server.store.TaskStore;
+import io.taskpulse.server.schedules.ScheduleService;
 import io.taskpulse.server.tasks.Leases;
 import io.taskpulse.server.tasks.TaskService;
 import io.taskpulse.server.transport.Connections;
@@ -64,6 +65,7 @@ public final class Taskpulse implements AutoCloseable {
   private final AccountService accounts;
   private final Hub hub;
   private final Leases leases;
+  private final ScheduleService schedules;
   private final Metrics metrics;
   private final Connections connections;
   private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
@@ -109,6 +111,7 @@ public final class Taskpulse implements AutoCloseable {
     this.tasks = new TaskService(db, taskStore, eventLog, new CountingBus(bus, metrics), clock);
 
     this.leases = new Leases(tasks);
+    this.schedules = new ScheduleService(db, tasks, clock);
     this.hub = new Hub(vertx, db, eventLog, tasks, accounts, tail, workers,
         new Hub.Limits(config.snapshotMaxTasks(), config.resumeMaxGap()), metrics);
     this.connections = new Connections(config.maxConnectionsPerUser());
@@ -120,13 +123,15 @@ public final class Taskpulse implements AutoCloseable {
     ApiRouter api = new ApiRouter(tokens, accounts::isDisabled, config.writesPerSecond(),
         config.writeBurst(), config.maxBodyBytes(), config.allowedOrigins(), metrics,
         config.accessLog(),
-        new ApiRouter.Parts(db, eventLog, tail, bus, tasks, accounts, leases, hub, connections,
+        new ApiRouter.Parts(db, eventLog, tail, bus, tasks, accounts, leases, schedules, hub,
+            connections,
             wsLimits,
             config.tokenTtl(), workers, config.maxInFlight()));
     listen(api, eventLoops);
 
     timers.add(vertx.setPeriodic(5_000, id -> housekeeping(api, eventLog, false)));
     timers.add(vertx.setPeriodic(1_000, id -> expireLeases()));
+    timers.add(vertx.setPeriodic(500, id -> fireSchedules()));
     timers.add(vertx.setPeriodic(60_000, id -> housekeeping(api, eventLog, true)));
   }
 
@@ -223,6 +228,16 @@ public final class Taskpulse implements AutoCloseable {
       }
       return null;
     }, false).onFailure(e -> log.warn("lease expiry failed: {}", e.getMessage()));
+  }
+
+  /** Creates the tasks of schedules that came due; safe on every node at once. */
+  private void fireSchedules() {
+    workers.executeBlocking(() -> {
+      while (schedules.fireDue(100) == 100) {
+        // many came due at once: keep going
+      }
+      return null;
+    }, false).onFailure(e -> log.warn("schedules could not fire: {}", e.getMessage()));
   }
 
   /** The port the node listens on (the bound one when configured as 0). */

@@ -11,6 +11,7 @@ import io.taskpulse.server.json.Json;
 import io.taskpulse.server.log.Tail;
 import io.taskpulse.server.metrics.Metrics;
 import io.taskpulse.server.store.Db;
+import io.taskpulse.server.schedules.ScheduleService;
 import io.taskpulse.server.tasks.Leases;
 import io.taskpulse.server.tasks.TaskService;
 import io.taskpulse.server.transport.Connections;
@@ -47,6 +48,7 @@ public final class ApiRouter {
   private final EventHandlers events;
   private final LiveHandlers live;
   private final WorkHandlers work;
+  private final ScheduleHandlers schedules;
   private final long maxBodyBytes;
   private final List<String> allowedOrigins;
   private final Metrics metrics;
@@ -69,13 +71,15 @@ public final class ApiRouter {
     this.events = new EventHandlers(parts.db(), parts.eventLog(), parts.tail(), parts.bus(),
         parts.tasks(), parts.accounts(), http);
     this.work = new WorkHandlers(parts.leases(), parts.tail(), http);
+    this.schedules = new ScheduleHandlers(parts.schedules(), http);
     this.live = new LiveHandlers(parts.hub(), tokens, disabledUser, parts.connections(),
         parts.wsLimits(), allowedOrigins, parts.tasks(), parts.accounts(), http);
   }
 
   /** The services the handlers call; built once in {@code Taskpulse}. */
   public record Parts(Db db, EventLog eventLog, Tail tail, Bus bus, TaskService tasks,
-      AccountService accounts, Leases leases, Hub hub, Connections connections,
+      AccountService accounts, Leases leases, ScheduleService schedules, Hub hub,
+      Connections connections,
       WebSocketConnection.Limits wsLimits, Duration tokenTtl, WorkerExecutor workers,
       int maxInFlight) {
 
@@ -133,6 +137,13 @@ public final class ApiRouter {
     r.post(V1 + "/queues/:queue/claim").handler(work::claim);
     r.post(V1 + "/tasks/:id/heartbeat").handler(work::heartbeat);
     r.get(V1 + "/workers").handler(work::workers);
+
+    r.post(V1 + "/schedules").handler(schedules::create);
+    r.get(V1 + "/schedules").handler(schedules::list);
+    r.get(V1 + "/schedules/:id").handler(schedules::get);
+    r.patch(V1 + "/schedules/:id").handler(schedules::patch);
+    r.delete(V1 + "/schedules/:id").handler(schedules::delete);
+    r.post(V1 + "/schedules/:id/run").handler(schedules::run);
 
     r.get(V1 + "/events").handler(events::feed);
     r.get(V1 + "/events/stream").handler(live::sse);

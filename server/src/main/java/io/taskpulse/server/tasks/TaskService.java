@@ -70,12 +70,44 @@ public final class TaskService {
   }
 
   public Created create(Principal p, JsonNode body, String idempotencyKey, Actor actor) {
-    TaskFields.checkNames(body, Set.of());
     Instant now = clock.instant();
+    Task.Builder b = draft(p.userId(), body, now);
+    checkTeam(p, b.teamId);
+    String requestHash = idempotencyKey == null ? null : sha256(body.toString());
+    try {
+      return this.<Created>write(tx -> {
+        if (idempotencyKey != null) {
+          Optional<Created> replay = replay(tx, p, idempotencyKey, requestHash);
+          if (replay.isPresent()) {
+            return new Result<>(replay.get(), List.of());
+          }
+        }
+        List<EventLog.Draft> drafts = new ArrayList<>();
+        Task task = insert(tx, b, actor, null, now, drafts);
+        if (idempotencyKey != null) {
+          tx.update("INSERT INTO idempotency_keys (user_id, key, request_hash, task_id, response,"
+                  + " created_at) VALUES (?, ?, ?, ?, ?, ?)", p.userId(), idempotencyKey,
+              requestHash, Long.parseLong(task.id()), Json.write(task), now.toEpochMilli());
+        }
+        return new Result<>(new Created(task, false), eventLog.append(tx, drafts));
+      }).value();
+    } catch (Db.UniqueViolation raced) {
+      // Another request with the same key committed first: answer with its result.
+      return db.read(tx -> replay(tx, p, idempotencyKey, requestHash))
+          .orElseThrow(() -> raced);
+    }
+  }
+
+  /**
+   * A new task from client fields, validated but not stored: pending (or disabled), owned by
+   * {@code ownerId}, version 1.
+   */
+  public Task.Builder draft(String ownerId, JsonNode body, Instant now) {
+    TaskFields.checkNames(body, Set.of());
     Task.Builder b = new Task.Builder();
     b.status = Status.PENDING.wire();
     b.priority = Priority.NORMAL.wire();
-    b.ownerId = p.userId();
+    b.ownerId = ownerId;
     b.maxAttempts = 3;
     b.retryBackoffSeconds = 10;
     b.createdAt = now;
@@ -92,34 +124,23 @@ public final class TaskService {
       }
       b.status = initial.wire();
     }
-    checkTeam(p, b.teamId);
-    String requestHash = idempotencyKey == null ? null : sha256(body.toString());
-    try {
-      return this.<Created>write(tx -> {
-        if (idempotencyKey != null) {
-          Optional<Created> replay = replay(tx, p, idempotencyKey, requestHash);
-          if (replay.isPresent()) {
-            return new Result<>(replay.get(), List.of());
-          }
-        }
-        checkProject(tx, b.projectId);
-        long id = store.insert(tx, b.build());
-        b.id = Long.toString(id);
-        Task task = b.build();
-        if (idempotencyKey != null) {
-          tx.update("INSERT INTO idempotency_keys (user_id, key, request_hash, task_id, response,"
-                  + " created_at) VALUES (?, ?, ?, ?, ?, ?)", p.userId(), idempotencyKey,
-              requestHash, id, Json.write(task), now.toEpochMilli());
-        }
-        List<LogEvent> events = eventLog.append(tx, List.of(new EventLog.Draft(Event.CREATED,
-            null, task, actor, Map.of(), null, now)));
-        return new Result<>(new Created(task, false), events);
-      }).value();
-    } catch (Db.UniqueViolation raced) {
-      // Another request with the same key committed first: answer with its result.
-      return db.read(tx -> replay(tx, p, idempotencyKey, requestHash))
-          .orElseThrow(() -> raced);
-    }
+    return b;
+  }
+
+  /**
+   * Stores a drafted task in {@code tx} and adds its {@code task.created} event (with
+   * {@code entry} on its timeline, if given) to {@code drafts}; the caller appends them.
+   */
+  public Task insert(Tx tx, Task.Builder b, Actor actor, Entry entry, Instant now,
+      List<EventLog.Draft> drafts) throws SQLException {
+    checkProject(tx, b.projectId);
+    long id = store.insert(tx, b.build());
+    b.id = Long.toString(id);
+    Task task = b.build();
+    Entry added = entry == null ? null : addEntry(tx, task, entry.kind(), entry.text(),
+        entry.data(), actor);
+    drafts.add(new EventLog.Draft(Event.CREATED, null, task, actor, Map.of(), added, now));
+    return task;
   }
 
   private static Optional<Created> replay(Tx tx, Principal p, String key, String hash)
@@ -386,6 +407,24 @@ public final class TaskService {
   @FunctionalInterface
   interface Body<T> {
     Result<T> run(Tx tx) throws SQLException;
+  }
+
+  /** A write transaction that may add task events to {@code drafts}. */
+  @FunctionalInterface
+  public interface Changes<T> {
+    T run(Tx tx, List<EventLog.Draft> drafts) throws SQLException;
+  }
+
+  /**
+   * Runs {@code changes} in one write transaction, appends the events it drafted as the
+   * transaction's last step, commits, then publishes them.
+   */
+  public <T> T commit(Changes<T> changes) {
+    return this.<T>write(tx -> {
+      List<EventLog.Draft> drafts = new ArrayList<>();
+      T value = changes.run(tx, drafts);
+      return new Result<>(value, eventLog.append(tx, drafts));
+    }).value();
   }
 
   /** Commits, then publishes what was committed; nothing is published for a rollback. */

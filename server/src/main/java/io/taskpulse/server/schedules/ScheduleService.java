@@ -1,0 +1,244 @@
+package io.taskpulse.server.schedules;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.taskpulse.server.auth.Principal;
+import io.taskpulse.server.errors.Problem;
+import io.taskpulse.server.json.Json;
+import io.taskpulse.server.log.EventLog;
+import io.taskpulse.server.store.Db;
+import io.taskpulse.server.store.Tx;
+import io.taskpulse.server.tasks.Actor;
+import io.taskpulse.server.tasks.Entry;
+import io.taskpulse.server.tasks.Task;
+import io.taskpulse.server.tasks.TaskFields;
+import io.taskpulse.server.tasks.TaskService;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Schedules create tasks on a timetable (PROTOCOL section 8). Firing takes due schedules under
+ * a row lock (passing over rows another node holds), creates the task and moves
+ * {@code next_run_at} in the same transaction: each fire time creates exactly one task,
+ * however many nodes run and whichever of them crash. Blocks on the database.
+ */
+public final class ScheduleService {
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  /** With catchUp "none", a fire time older than this at firing counts as missed. */
+  private static final Duration ON_TIME = Duration.ofSeconds(60);
+  private static final Set<String> FIELDS = Set.of("id", "cron", "timezone", "task", "enabled",
+      "catchUp");
+  private static final String COLUMNS = "id, cron, timezone, template, enabled, catch_up,"
+      + " owner_id, team_id, next_run_at, last_run_at, last_task_id, created_at, updated_at";
+
+  private final Db db;
+  private final TaskService tasks;
+  private final Clock clock;
+
+  public ScheduleService(Db db, TaskService tasks, Clock clock) {
+    this.db = db;
+    this.tasks = tasks;
+    this.clock = clock;
+  }
+
+  public Schedule create(Principal p, JsonNode body) {
+    checkFields(body);
+    String id = body.has("id") ? id(body.get("id"))
+        : "s-" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    if (!body.has("cron")) {
+      throw Problem.invalid("cron", "is required");
+    }
+    String cron = TaskFields.text("cron", body.get("cron"), 200, false);
+    String zone = body.has("timezone") ? TaskFields.text("timezone", body.get("timezone"), 64,
+        false) : "UTC";
+    Timetable timetable = Timetable.parse(cron, zone);
+    JsonNode template = template(p, body.get("task"));
+    boolean enabled = !body.has("enabled") || bool("enabled", body.get("enabled"));
+    String catchUp = body.has("catchUp") ? catchUp(body.get("catchUp")) : "one";
+    Instant now = clock.instant();
+    String team = template.path("teamId").isTextual() ? template.get("teamId").asText() : null;
+    try {
+      db.write(tx -> tx.update("INSERT INTO schedules (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?,"
+              + " ?, ?, ?, NULL, NULL, ?, ?)", id, cron, zone, template.toString(),
+          enabled ? 1 : 0, catchUp, p.userId(), team,
+          timetable.next(now, now).toEpochMilli(), now.toEpochMilli(), now.toEpochMilli()));
+    } catch (Db.UniqueViolation e) {
+      throw Problem.conflict("a schedule " + id + " already exists");
+    }
+    return get(p, id);
+  }
+
+  public List<Schedule> list(Principal p) {
+    return db.read(tx -> tx.query("SELECT " + COLUMNS + " FROM schedules ORDER BY id",
+        ScheduleService::row)).stream().filter(s -> visible(p, s)).toList();
+  }
+
+  public Schedule get(Principal p, String id) {
+    return db.read(tx -> find(tx, id)).filter(s -> visible(p, s))
+        .orElseThrow(() -> Problem.notFound("schedule", id));
+  }
+
+  /** Changes cron, zone, template, enabled or catchUp; the next run is worked out anew. */
+  public Schedule patch(Principal p, String id, JsonNode body) {
+    checkFields(body);
+    if (body.has("id")) {
+      throw Problem.invalid("id", "cannot be changed");
+    }
+    Instant now = clock.instant();
+    db.write(tx -> {
+      Schedule s = tx.one("SELECT " + COLUMNS + " FROM schedules WHERE id = ?"
+          + tx.dialect().forUpdate(), ScheduleService::row, id).filter(x -> visible(p, x))
+          .orElseThrow(() -> Problem.notFound("schedule", id));
+      String cron = body.has("cron") ? TaskFields.text("cron", body.get("cron"), 200, false)
+          : s.cron();
+      String zone = body.has("timezone") ? TaskFields.text("timezone", body.get("timezone"), 64,
+          false) : s.timezone();
+      Timetable timetable = Timetable.parse(cron, zone);
+      JsonNode template = body.has("task") ? template(p, body.get("task")) : s.task();
+      boolean enabled = body.has("enabled") ? bool("enabled", body.get("enabled")) : s.enabled();
+      String catchUp = body.has("catchUp") ? catchUp(body.get("catchUp")) : s.catchUp();
+      String team = template.path("teamId").isTextual() ? template.get("teamId").asText() : null;
+      tx.update("UPDATE schedules SET cron = ?, timezone = ?, template = ?, enabled = ?,"
+              + " catch_up = ?, team_id = ?, next_run_at = ?, updated_at = ? WHERE id = ?",
+          cron, zone, template.toString(), enabled ? 1 : 0, catchUp, team,
+          timetable.next(now, now).toEpochMilli(), now.toEpochMilli(), id);
+      return null;
+    });
+    return get(p, id);
+  }
+
+  public void delete(Principal p, String id) {
+    get(p, id);
+    db.write(tx -> tx.update("DELETE FROM schedules WHERE id = ?", id));
+  }
+
+  /** {@code POST /schedules/{id}/run}: its task, now, outside the timetable. */
+  public Task runNow(Principal p, String id) {
+    get(p, id);
+    return tasks.commit((tx, drafts) -> {
+      Schedule s = tx.one("SELECT " + COLUMNS + " FROM schedules WHERE id = ?"
+          + tx.dialect().forUpdate(), ScheduleService::row, id)
+          .orElseThrow(() -> Problem.notFound("schedule", id));
+      Instant now = clock.instant();
+      Task task = createTask(tx, s, now, drafts);
+      tx.update("UPDATE schedules SET last_run_at = ?, last_task_id = ? WHERE id = ?",
+          now.toEpochMilli(), task.id(), id);
+      return task;
+    });
+  }
+
+  /** Fires every due schedule (at most {@code batch}); returns how many it handled. */
+  public int fireDue(int batch) {
+    return tasks.commit((tx, drafts) -> {
+      Instant now = clock.instant();
+      List<Schedule> due = tx.query("SELECT " + COLUMNS + " FROM schedules WHERE enabled = 1"
+          + " AND next_run_at <= ? ORDER BY next_run_at LIMIT ?"
+          + tx.dialect().forUpdateSkipLocked(), ScheduleService::row, now.toEpochMilli(), batch);
+      for (Schedule s : due) {
+        Timetable timetable = Timetable.parse(s.cron(), s.timezone());
+        Instant latest = timetable.latest(s.nextRunAt(), now, s.createdAt());
+        boolean onTime = Duration.between(latest, now).compareTo(ON_TIME) <= 0;
+        String taskId = s.lastTaskId();
+        Instant lastRun = s.lastRunAt();
+        if (s.catchUp().equals("one") || onTime) {
+          taskId = createTask(tx, s, latest, drafts).id();
+          lastRun = latest;
+        }
+        tx.update("UPDATE schedules SET next_run_at = ?, last_run_at = ?, last_task_id = ?"
+                + " WHERE id = ?", timetable.next(now, s.createdAt()).toEpochMilli(),
+            lastRun == null ? null : lastRun.toEpochMilli(), taskId, s.id());
+      }
+      return due.size();
+    });
+  }
+
+  private Task createTask(Tx tx, Schedule s, Instant firedFor, List<EventLog.Draft> drafts)
+      throws SQLException {
+    Instant now = clock.instant();
+    Task.Builder b = tasks.draft(s.ownerId(), s.task(), now);
+    b.scheduleId = s.id();
+    Entry entry = new Entry(null, null, "schedule", "scheduled for " + Json.format(firedFor),
+        Json.MAPPER.valueToTree(Map.of("scheduleId", s.id(), "scheduledFor",
+            Json.format(firedFor))), null, now);
+    return tasks.insert(tx, b, Actor.system("schedule"), entry, now, drafts);
+  }
+
+  /** The task template: the fields of a create, checked now so every fire can succeed. */
+  private JsonNode template(Principal p, JsonNode task) {
+    if (task == null || !task.isObject()) {
+      throw Problem.invalid("task", "is required: the fields of the task to create");
+    }
+    try {
+      tasks.draft(p.userId(), task, clock.instant());
+    } catch (Problem e) {
+      String field = String.valueOf(e.details().getOrDefault("field", ""));
+      throw Problem.invalid("task." + field, e.getMessage());
+    }
+    String team = task.path("teamId").isTextual() ? task.get("teamId").asText() : null;
+    if (team != null && !p.admin() && !p.inTeam(team)) {
+      throw Problem.invalid("task.teamId", "you are not a member of team " + team);
+    }
+    return task;
+  }
+
+  private static boolean visible(Principal p, Schedule s) {
+    return p.admin() || p.userId().equals(s.ownerId()) || p.inTeam(s.teamId());
+  }
+
+  private static void checkFields(JsonNode body) {
+    for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      if (!FIELDS.contains(name)) {
+        throw Problem.invalid(name, "is not a schedule field (id, cron, timezone, task, enabled,"
+            + " catchUp)");
+      }
+    }
+  }
+
+  private static String id(JsonNode v) {
+    String id = TaskFields.text("id", v, 64, false);
+    if (!ID.matcher(id).matches()) {
+      throw Problem.invalid("id", "must be 1 to 64 letters, digits or . _ -");
+    }
+    return id;
+  }
+
+  private static boolean bool(String field, JsonNode v) {
+    if (!v.isBoolean()) {
+      throw Problem.invalid(field, "must be true or false");
+    }
+    return v.asBoolean();
+  }
+
+  private static String catchUp(JsonNode v) {
+    if (!v.isTextual() || !Set.of("one", "none").contains(v.asText())) {
+      throw Problem.invalid("catchUp", "must be \"one\" or \"none\"");
+    }
+    return v.asText();
+  }
+
+  private static Optional<Schedule> find(Tx tx, String id) throws SQLException {
+    return tx.one("SELECT " + COLUMNS + " FROM schedules WHERE id = ?", ScheduleService::row, id);
+  }
+
+  private static Schedule row(ResultSet rs) throws SQLException {
+    return new Schedule(rs.getString(1), rs.getString(2), rs.getString(3),
+        Json.tree(rs.getString(4)), rs.getInt(5) == 1, rs.getString(6), rs.getString(7),
+        rs.getString(8), instant(rs, 9), instant(rs, 10), rs.getString(11), instant(rs, 12),
+        instant(rs, 13));
+  }
+
+  private static Instant instant(ResultSet rs, int column) throws SQLException {
+    long v = rs.getLong(column);
+    return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+  }
+}
