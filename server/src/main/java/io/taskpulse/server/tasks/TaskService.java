@@ -45,11 +45,11 @@ public final class TaskService {
 
   /** Works out one change on a copy of the task; returns its event type and timeline entry. */
   @FunctionalInterface
-  interface Change {
+  public interface Change {
     Outcome apply(Task before, Task.Builder after, Tx tx) throws SQLException;
   }
 
-  record Outcome(String type, Entry entry) {}
+  public record Outcome(String type, Entry entry) {}
 
   private static final int SNAPSHOT_ENTRIES = 1_000;
   private static final RecordComponent[] FIELDS = Task.class.getRecordComponents();
@@ -288,7 +288,7 @@ public final class TaskService {
     return added[0];
   }
 
-  private Entry addEntry(Tx tx, Task task, String kind, String text, JsonNode data, Actor actor)
+  public Entry addEntry(Tx tx, Task task, String kind, String text, JsonNode data, Actor actor)
       throws SQLException {
     Instant now = clock.instant();
     long entryId = store.insertEntry(tx, Long.parseLong(task.id()), kind, text, data, actor.id(),
@@ -342,7 +342,7 @@ public final class TaskService {
   }
 
   /** Moves the status by the table, and sets what the move implies, as of {@code b.updatedAt}. */
-  void move(Task before, Task.Builder b, Status to) {
+  public void move(Task before, Task.Builder b, Status to) {
     Status from = before.statusValue();
     if (!from.canMoveTo(to)) {
       throw Problem.invalidTransition(from.wire(), to.wire());
@@ -378,28 +378,33 @@ public final class TaskService {
   }
 
   Task mutate(Principal p, String id, Long expectedVersion, Actor actor, Change change) {
-    long key = taskId(id);
-    Result<Task> result = write(tx -> {
-      Task before = visibleLocked(tx, p, key, id);
-      checkVersion(before, expectedVersion);
-      Instant now = clock.instant();
-      Task.Builder b = before.toBuilder();
-      b.updatedAt = now; // the moment of this change, for the timestamps a move sets
-      Outcome outcome = change.apply(before, b, tx);
-      Task candidate = b.build();
-      Map<String, Object[]> changes = diff(before, candidate);
-      if (changes.isEmpty() && outcome.entry() == null) {
-        return new Result<>(before, List.of()); // nothing changed: no version, no event
-      }
-      b.version = before.version() + 1;
-      b.updatedAt = now;
-      Task after = b.build();
-      store.update(tx, before, after);
-      List<LogEvent> events = eventLog.append(tx, List.of(new EventLog.Draft(outcome.type(),
-          before, after, actor, changes, outcome.entry(), now)));
-      return new Result<>(after, events);
-    });
-    return result.value();
+    return commit((tx, drafts) -> change(tx, p, id, expectedVersion, actor, change, drafts));
+  }
+
+  /**
+   * One change of one task inside the caller's transaction: locks it, applies {@code change},
+   * stores the result with version + 1 and adds its event to {@code drafts}. A change that
+   * changes nothing stores and drafts nothing.
+   */
+  public Task change(Tx tx, Principal p, String id, Long expectedVersion, Actor actor,
+      Change change, List<EventLog.Draft> drafts) throws SQLException {
+    Task before = visibleLocked(tx, p, taskId(id), id);
+    checkVersion(before, expectedVersion);
+    Instant now = clock.instant();
+    Task.Builder b = before.toBuilder();
+    b.updatedAt = now; // the moment of this change, for the timestamps a move sets
+    Outcome outcome = change.apply(before, b, tx);
+    Map<String, Object[]> changes = diff(before, b.build());
+    if (changes.isEmpty() && outcome.entry() == null) {
+      return before; // nothing changed: no version, no event
+    }
+    b.version = before.version() + 1;
+    b.updatedAt = now;
+    Task after = b.build();
+    store.update(tx, before, after);
+    drafts.add(new EventLog.Draft(outcome.type(), before, after, actor, changes,
+        outcome.entry(), now));
+    return after;
   }
 
   record Result<T>(T value, List<LogEvent> events) {}
