@@ -34,20 +34,40 @@ import java.util.function.Consumer;
  *
  * <p>Everything that happens to it (socket opened, a message, a close, an error, a timer)
  * becomes a signal in a small bounded inbox that its thread works through, so the state
- * lives on that thread alone and the listener is called there, in order. The socket is read
- * one message at a time: the next is requested only after the thread has handled the last,
- * so a slow listener backs up into TCP (the server then serves this reader from the log)
- * instead of into memory. The inbox therefore holds at most a few signals per connection.
+ * lives on that thread alone and the listener is called there, in order.
  *
- * <p>Hazard: the last offset handed to the listener is what a reconnect resumes after, and
- * the epoch sent with it must be the one that offset belongs to. Both change together, on
- * an event, a snapshot, or a resumed subscribe; never on a subscribe that will be followed
- * by a snapshot (the snapshot may not arrive before a drop).
+ * <p>Flow control: the socket's callbacks only queue what arrives and ask for the next
+ * message at once, while fewer than {@link #HIGH_WATER_MESSAGES} messages (and
+ * {@link #HIGH_WATER_BYTES}) wait; past that they stop asking until the thread has worked
+ * the queue down, so a slow listener backs up into TCP (the server then serves this reader
+ * from the log) instead of into memory.
+ *
+ * <p>Hazard, the JDK's: its WebSocket can lose the end of the stream. When the peer's FIN
+ * arrives while no message is requested from the transport (during every listener call, and
+ * always right after the last buffered frame is decoded), its EOF path acknowledges a
+ * reception without demand, throws {@code InternalError} inside the HTTP client, and never
+ * tells the listener: the connection is dead but looks open (seen on JDK 17 and 25, most
+ * often when the peer closes while this side is behind). Keeping callbacks short makes it
+ * rare; the heartbeat check (nothing heard for two heartbeats while reading) is what catches
+ * it, so a drop is always noticed, at worst after two heartbeats.
+ *
+ * <p>Hazard, ours: the last offset handed to the listener is what a reconnect resumes after,
+ * and the epoch sent with it must be the one that offset belongs to. Both change together,
+ * on an event, a snapshot, or a resumed subscribe; never on a subscribe that will be
+ * followed by a snapshot (the snapshot may not arrive before a drop).
  */
 public final class LiveSubscription implements Subscription {
 
   private static final System.Logger log = System.getLogger(LiveSubscription.class.getName());
-  private static final int INBOX_CAPACITY = 64;
+  private static final int HIGH_WATER_MESSAGES = 32;
+  private static final int LOW_WATER_MESSAGES = 8;
+  private static final long HIGH_WATER_BYTES = 4L << 20;
+  private static final long LOW_WATER_BYTES = 1L << 20;
+  /**
+   * Room for a full queue of messages and the few control signals of the current connection,
+   * plus what a just-dropped one had queued.
+   */
+  private static final int INBOX_CAPACITY = 3 * HIGH_WATER_MESSAGES;
   private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
   private static final long MIN_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
   private static final long MAX_REFRESH_MARGIN_NANOS = TimeUnit.SECONDS.toNanos(60);
@@ -93,6 +113,8 @@ public final class LiveSubscription implements Subscription {
   private boolean closed;
 
   // Owned by the subscription thread.
+  /** The state last told to the listener; null before the first. */
+  private ConnectionState reported;
   private String epoch;
   private Conn conn;
   private Phase phase;
@@ -201,6 +223,7 @@ public final class LiveSubscription implements Subscription {
   private void finish() {
     drop(closeRequested);
     ConnectionState last = failure != null ? ConnectionState.ERROR : ConnectionState.CLOSED;
+    reported = last;
     state = last;
     callbackLock.lock();
     try {
@@ -275,7 +298,7 @@ public final class LiveSubscription implements Subscription {
     } else if (s instanceof Text t) {
       onMessage(t.text());
       if (conn == c) {
-        c.demand();
+        c.handled(t.text());
       }
     } else if (s instanceof Closed cl) {
       onClosed(cl.code(), cl.reason());
@@ -609,9 +632,10 @@ public final class LiveSubscription implements Subscription {
   // ---- Listener calls ----
 
   private void setState(ConnectionState next, Throwable cause) {
-    if (state == next) {
+    if (reported == next) {
       return;
     }
+    reported = next;
     state = next;
     deliver(() -> listener.onStateChange(next, cause));
   }
@@ -669,7 +693,8 @@ public final class LiveSubscription implements Subscription {
 
   /**
    * One WebSocket attempt. The JDK calls a listener's methods one at a time, so
-   * {@code partial} needs no lock; the rest is read by the subscription thread.
+   * {@code partial} needs no lock; the queue counts are shared with the subscription thread
+   * under this object's lock. Every callback returns at once (see the class comment).
    */
   private final class Conn implements WebSocket.Listener {
 
@@ -679,6 +704,9 @@ public final class LiveSubscription implements Subscription {
     /** Set on the subscription thread once the server said hello on this connection. */
     boolean helloSeen;
     private StringBuilder partial = new StringBuilder();
+    private int queued;
+    private long queuedBytes;
+    private boolean paused;
 
     @Override
     public void onOpen(WebSocket webSocket) {
@@ -703,13 +731,23 @@ public final class LiveSubscription implements Subscription {
         return null;
       }
       partial.append(data);
-      if (last) {
-        String text = partial.toString();
-        // Do not keep a snapshot-sized buffer around for small events.
-        partial = partial.capacity() > 1 << 20 ? new StringBuilder() : partial.delete(0,
-            partial.length());
-        signal(new Text(this, text)); // the next message is requested once this is handled
-      } else {
+      if (!last) {
+        webSocket.request(1);
+        return null;
+      }
+      String text = partial.toString();
+      // Do not keep a snapshot-sized buffer around for small events.
+      partial = partial.capacity() > 1 << 20 ? new StringBuilder()
+          : partial.delete(0, partial.length());
+      boolean more;
+      synchronized (this) {
+        queued++;
+        queuedBytes += text.length();
+        more = queued < HIGH_WATER_MESSAGES && queuedBytes < HIGH_WATER_BYTES;
+        paused = !more;
+      }
+      signal(new Text(this, text));
+      if (more) {
         webSocket.request(1);
       }
       return null;
@@ -747,12 +785,21 @@ public final class LiveSubscription implements Subscription {
       signal(new Failed(this, error, false));
     }
 
-    /** Asks for the next message: the thread is ready for it. */
-    void demand() {
-      lastHeard = System.nanoTime(); // silence is only counted while we are asking
+    /** The thread handled a message: read on if the queue had filled up. */
+    void handled(String text) {
+      boolean resume;
+      synchronized (this) {
+        queued--;
+        queuedBytes -= text.length();
+        resume = paused && queued <= LOW_WATER_MESSAGES && queuedBytes <= LOW_WATER_BYTES;
+        if (resume) {
+          paused = false;
+        }
+      }
+      lastHeard = System.nanoTime(); // silence only counts while the socket is being read
       WebSocket w = ws;
-      if (w != null && !discarded) {
-        w.request(1);
+      if (resume && w != null && !discarded) {
+        w.request(1); // runs the delivery on the HTTP client's executor, not here
       }
     }
 
@@ -769,8 +816,8 @@ public final class LiveSubscription implements Subscription {
         return;
       }
       if (!inbox.offer(s)) {
-        // Cannot happen with one message in flight per connection; if it does, give this
-        // connection up: the handshake deadline or the heartbeat check reconnects.
+        // Cannot happen: flow control keeps at most HIGH_WATER_MESSAGES of one connection
+        // queued. If it does, give this connection up; the heartbeat check reconnects.
         log.log(System.Logger.Level.WARNING, "inbox of " + stream + " is full; dropping the"
             + " connection");
         discard();
