@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Narrows a subscription (PROTOCOL section 4). A status or assignee filter matches a change
  * into or out of the value, so a view of running tasks also hears that one of them finished.
- * Empty lists and a null assignee mean "any".
+ * The snapshot a subscription starts from holds only the tasks whose status and assignee
+ * match. Empty lists and a null assignee mean "any".
  *
  * @param statuses task statuses to follow, such as {@code running}
  * @param assignee only tasks assigned to this user or worker (before or after the change)
@@ -33,14 +34,17 @@ public record Filter(List<String> statuses, String assignee, List<String> types)
     return new Filter(List.of(statuses), null, List.of());
   }
 
+  /** A copy following only these statuses. */
   public Filter withStatuses(String... statuses) {
     return new Filter(List.of(statuses), assignee, types);
   }
 
+  /** A copy following only tasks assigned (before or after a change) to {@code assignee}. */
   public Filter withAssignee(String assignee) {
     return new Filter(statuses, assignee, types);
   }
 
+  /** A copy following only these event types, such as {@code task.status_changed}. */
   public Filter withTypes(String... types) {
     return new Filter(statuses, assignee, List.of(types));
   }

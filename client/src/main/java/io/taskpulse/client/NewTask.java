@@ -30,6 +30,7 @@ public final class NewTask {
     return new NewTask(title);
   }
 
+  /** Free text, at most 20,000 characters. */
   public NewTask description(String description) {
     return set("description", description);
   }
@@ -39,22 +40,27 @@ public final class NewTask {
     return set("status", status);
   }
 
+  /** A free label for a domain phase, such as {@code analyzing}. */
   public NewTask stage(String stage) {
     return set("stage", stage);
   }
 
+  /** Progress from 0 to 100. */
   public NewTask progress(int progress) {
     return set("progress", progress);
   }
 
+  /** The user or worker that works on it; they will see the task. */
   public NewTask assignee(String assignee) {
     return set("assignee", assignee);
   }
 
+  /** The project it belongs to; the project must exist. */
   public NewTask projectId(String projectId) {
     return set("projectId", projectId);
   }
 
+  /** The team whose members see it; you must be in that team. */
   public NewTask teamId(String teamId) {
     return set("teamId", teamId);
   }
@@ -64,6 +70,7 @@ public final class NewTask {
     return set("priority", priority);
   }
 
+  /** Labels, at most 32 of at most 64 characters each. */
   public NewTask labels(String... labels) {
     return set("labels", List.of(labels));
   }
@@ -73,14 +80,17 @@ public final class NewTask {
     return set("queue", queue);
   }
 
+  /** When it is due. */
   public NewTask dueAt(Instant dueAt) {
     return set("dueAt", dueAt);
   }
 
+  /** How often workers may claim it before it fails for good (1 to 100, default 3). */
   public NewTask maxAttempts(int maxAttempts) {
     return set("maxAttempts", maxAttempts);
   }
 
+  /** The wait before the first retry, doubled per attempt (0 to 86,400, default 10). */
   public NewTask retryBackoffSeconds(int seconds) {
     return set("retryBackoffSeconds", seconds);
   }

@@ -26,26 +26,32 @@ public record TaskQuery(String projectId, List<String> statuses, String assignee
     return new TaskQuery(null, List.of(), null, null, null, null);
   }
 
+  /** A copy listing only the tasks of this project. */
   public TaskQuery withProjectId(String projectId) {
     return new TaskQuery(projectId, statuses, assignee, q, limit, cursor);
   }
 
+  /** A copy listing only tasks in one of these statuses. */
   public TaskQuery withStatuses(String... statuses) {
     return new TaskQuery(projectId, List.of(statuses), assignee, q, limit, cursor);
   }
 
+  /** A copy listing only tasks assigned to this user or worker. */
   public TaskQuery withAssignee(String assignee) {
     return new TaskQuery(projectId, statuses, assignee, q, limit, cursor);
   }
 
+  /** A copy listing only tasks whose title or description contains {@code q}. */
   public TaskQuery withText(String q) {
     return new TaskQuery(projectId, statuses, assignee, q, limit, cursor);
   }
 
+  /** A copy with this page size (1 to 500). */
   public TaskQuery withLimit(int limit) {
     return new TaskQuery(projectId, statuses, assignee, q, limit, cursor);
   }
 
+  /** A copy asking for the page after the one that gave {@code cursor}. */
   public TaskQuery withCursor(String cursor) {
     return new TaskQuery(projectId, statuses, assignee, q, limit, cursor);
   }

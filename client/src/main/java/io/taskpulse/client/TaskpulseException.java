@@ -27,6 +27,15 @@ public class TaskpulseException extends RuntimeException {
   private final transient JsonNode details;
   private final Duration retryAfter;
 
+  /**
+   * A refusal or failure.
+   *
+   * @param status the HTTP status, or 0 without an HTTP answer
+   * @param code the contract's error code
+   * @param details the error's details object, or null
+   * @param retryAfter the wait the server asked for, or null
+   * @param cause the underlying failure, or null
+   */
   public TaskpulseException(int status, String code, String message, JsonNode details,
       Duration retryAfter, Throwable cause) {
     super(message, cause);
@@ -36,6 +45,7 @@ public class TaskpulseException extends RuntimeException {
     this.retryAfter = retryAfter;
   }
 
+  /** A refusal without details. */
   public TaskpulseException(int status, String code, String message) {
     this(status, code, message, null, null, null);
   }

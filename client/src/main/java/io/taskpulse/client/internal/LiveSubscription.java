@@ -9,6 +9,7 @@ import io.taskpulse.client.Filter;
 import io.taskpulse.client.Snapshot;
 import io.taskpulse.client.Subscription;
 import io.taskpulse.client.SubscriptionListener;
+import io.taskpulse.client.Task;
 import io.taskpulse.client.TaskpulseException;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -16,6 +17,7 @@ import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -471,7 +473,20 @@ public final class LiveSubscription implements Subscription {
       epoch = snapshot.epoch();
     }
     lastOffset = snapshot.offset();
-    deliver(() -> listener.onSnapshot(snapshot));
+    Snapshot narrowed = narrow(snapshot);
+    deliver(() -> listener.onSnapshot(narrowed));
+  }
+
+  /** The server's snapshot holds every visible task of the stream: apply the filter here. */
+  private Snapshot narrow(Snapshot s) {
+    if (filter.statuses().isEmpty() && filter.assignee() == null) {
+      return s;
+    }
+    List<Task> kept = s.tasks().stream()
+        .filter(t -> filter.statuses().isEmpty() || filter.statuses().contains(t.status()))
+        .filter(t -> filter.assignee() == null || filter.assignee().equals(t.assignee()))
+        .toList();
+    return new Snapshot(s.stream(), s.offset(), s.epoch(), kept, s.entries(), s.complete());
   }
 
   private void onEvent(JsonNode m) {

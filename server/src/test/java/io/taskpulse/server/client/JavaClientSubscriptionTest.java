@@ -169,8 +169,10 @@ class JavaClientSubscriptionTest {
     String id = api.create("{\"title\":\"filtered\"}");
     Recorder rec = new Recorder();
     try (TaskpulseClient client = client(server.baseUrl(), user)) {
+      String running = api.create("{\"title\":\"already running\"}");
+      api.post("/api/v1/tasks/" + running + "/start", null);
       client.subscribe("tasks", Filter.statuses("running"), rec);
-      rec.awaitSnapshot();
+      assertThat(rec.awaitSnapshot().tasks()).extracting(Task::id).containsExactly(running);
       api.patch("/api/v1/tasks/" + id, "{\"title\":\"renamed while pending\"}");
       api.post("/api/v1/tasks/" + id + "/start", null);
       api.post("/api/v1/tasks/" + id + "/complete", null);
