@@ -11,10 +11,15 @@ import io.taskpulse.client.Subscription;
 import io.taskpulse.client.SubscriptionListener;
 import io.taskpulse.client.Task;
 import io.taskpulse.client.TaskpulseException;
+import io.taskpulse.client.internal.Signal.Closed;
+import io.taskpulse.client.internal.Signal.Failed;
+import io.taskpulse.client.internal.Signal.OpenFailed;
+import io.taskpulse.client.internal.Signal.Opened;
+import io.taskpulse.client.internal.Signal.Text;
+import io.taskpulse.client.internal.Signal.Wake;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -23,7 +28,6 @@ import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -38,22 +42,10 @@ import java.util.function.Consumer;
  * becomes a signal in a small bounded inbox that its thread works through, so the state
  * lives on that thread alone and the listener is called there, in order.
  *
- * <p>Flow control: the socket's callbacks only queue what arrives and ask for the next
- * message at once, while fewer than {@link #HIGH_WATER_MESSAGES} messages (and
- * {@link #HIGH_WATER_BYTES}) wait; past that they stop asking until the thread has worked
- * the queue down, so a slow listener backs up into TCP (the server then serves this reader
- * from the log) instead of into memory.
+ * <p>Flow control and a hazard of the JDK's WebSocket (it can lose a peer's close) are
+ * {@link Connection}'s; the heartbeat check here is what catches such a lost close.
  *
- * <p>Hazard, the JDK's: its WebSocket can lose the end of the stream. When the peer's FIN
- * arrives while no message is requested from the transport (during every listener call, and
- * always right after the last buffered frame is decoded), its EOF path acknowledges a
- * reception without demand, throws {@code InternalError} inside the HTTP client, and never
- * tells the listener: the connection is dead but looks open (seen on JDK 17 and 25, most
- * often when the peer closes while this side is behind). Keeping callbacks short makes it
- * rare; the heartbeat check (nothing heard for two heartbeats while reading) is what catches
- * it, so a drop is always noticed, at worst after two heartbeats.
- *
- * <p>Hazard, ours: the last offset handed to the listener is what a reconnect resumes after,
+ * <p>Hazard: the last offset handed to the listener is what a reconnect resumes after,
  * and the epoch sent with it must be the one that offset belongs to. Both change together,
  * on an event, a snapshot, or a resumed subscribe; never on a subscribe that will be
  * followed by a snapshot (the snapshot may not arrive before a drop).
@@ -61,38 +53,13 @@ import java.util.function.Consumer;
 public final class LiveSubscription implements Subscription {
 
   private static final System.Logger log = System.getLogger(LiveSubscription.class.getName());
-  private static final int HIGH_WATER_MESSAGES = 32;
-  private static final int LOW_WATER_MESSAGES = 8;
-  private static final long HIGH_WATER_BYTES = 4L << 20;
-  private static final long LOW_WATER_BYTES = 1L << 20;
-  /**
-   * Room for a full queue of messages and the few control signals of the current connection,
-   * plus what a just-dropped one had queued.
-   */
-  private static final int INBOX_CAPACITY = 3 * HIGH_WATER_MESSAGES;
+  private static final int INBOX_CAPACITY = Connection.INBOX_CAPACITY;
   private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
   private static final long MIN_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
   private static final long MAX_REFRESH_MARGIN_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private enum Phase { OPENING, AUTHENTICATING, SUBSCRIBING, LIVE }
-
-  /** What the socket callbacks tell the subscription thread. */
-  private sealed interface Signal permits Opened, OpenFailed, Text, Closed, Failed, Wake {
-    Conn conn();
-  }
-
-  private record Opened(Conn conn) implements Signal {}
-
-  private record OpenFailed(Conn conn, Throwable cause) implements Signal {}
-
-  private record Text(Conn conn, String text) implements Signal {}
-
-  private record Closed(Conn conn, int code, String reason) implements Signal {}
-
-  private record Failed(Conn conn, Throwable cause, boolean permanent) implements Signal {}
-
-  private record Wake(Conn conn) implements Signal {}
 
   private static final Wake WAKE = new Wake(null);
 
@@ -118,9 +85,8 @@ public final class LiveSubscription implements Subscription {
   /** The state last told to the listener; null before the first. */
   private ConnectionState reported;
   private String epoch;
-  private Conn conn;
+  private Connection conn;
   private Phase phase;
-  private int connections;
   private int subscribes;
   private int auths;
   private String subId;
@@ -288,7 +254,7 @@ public final class LiveSubscription implements Subscription {
     if (s instanceof Wake) {
       return;
     }
-    Conn c = s.conn();
+    Connection c = s.conn();
     if (c != conn) {
       c.discard(); // a connection given up on: its late news does not matter
       return;
@@ -317,10 +283,9 @@ public final class LiveSubscription implements Subscription {
 
   private void connect() {
     setState(ConnectionState.CONNECTING, null);
-    Conn c = new Conn();
+    Connection c = new Connection(inbox, config.maxMessageBytes(), stream);
     conn = c;
     phase = Phase.OPENING;
-    connections++;
     deadline = System.nanoTime() + config.connectTimeout().plus(config.requestTimeout()).toNanos();
     try {
       http.newWebSocketBuilder()
@@ -600,7 +565,7 @@ public final class LiveSubscription implements Subscription {
   }
 
   private void drop(boolean polite) {
-    Conn c = conn;
+    Connection c = conn;
     conn = null;
     phase = null;
     subId = null;
@@ -625,7 +590,7 @@ public final class LiveSubscription implements Subscription {
   }
 
   private boolean send(String text) {
-    Conn c = conn;
+    Connection c = conn;
     WebSocket ws = c == null ? null : c.ws;
     if (ws == null) {
       return false;
@@ -704,139 +669,5 @@ public final class LiveSubscription implements Subscription {
       case "unavailable" -> 503;
       default -> 0;
     };
-  }
-
-  /**
-   * One WebSocket attempt. The JDK calls a listener's methods one at a time, so
-   * {@code partial} needs no lock; the queue counts are shared with the subscription thread
-   * under this object's lock. Every callback returns at once (see the class comment).
-   */
-  private final class Conn implements WebSocket.Listener {
-
-    volatile WebSocket ws;
-    volatile boolean discarded;
-    volatile long lastHeard = System.nanoTime();
-    /** Set on the subscription thread once the server said hello on this connection. */
-    boolean helloSeen;
-    private StringBuilder partial = new StringBuilder();
-    private int queued;
-    private long queuedBytes;
-    private boolean paused;
-
-    @Override
-    public void onOpen(WebSocket webSocket) {
-      ws = webSocket;
-      if (discarded) {
-        webSocket.abort();
-        return;
-      }
-      lastHeard = System.nanoTime();
-      signal(new Opened(this));
-      webSocket.request(1);
-    }
-
-    @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-      lastHeard = System.nanoTime();
-      if ((long) partial.length() + data.length() > config.maxMessageBytes()) {
-        partial = new StringBuilder();
-        signal(new Failed(this, new TaskpulseException(0, "too_large", "a message from the"
-            + " server is larger than maxMessageBytes (" + config.maxMessageBytes() + ")"), true));
-        webSocket.abort();
-        return null;
-      }
-      partial.append(data);
-      if (!last) {
-        webSocket.request(1);
-        return null;
-      }
-      String text = partial.toString();
-      // Do not keep a snapshot-sized buffer around for small events.
-      partial = partial.capacity() > 1 << 20 ? new StringBuilder()
-          : partial.delete(0, partial.length());
-      boolean more;
-      synchronized (this) {
-        queued++;
-        queuedBytes += text.length();
-        more = queued < HIGH_WATER_MESSAGES && queuedBytes < HIGH_WATER_BYTES;
-        paused = !more;
-      }
-      signal(new Text(this, text));
-      if (more) {
-        webSocket.request(1);
-      }
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-      lastHeard = System.nanoTime();
-      webSocket.request(1); // not part of the protocol: ignored
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
-      lastHeard = System.nanoTime(); // the JDK answers with a pong
-      webSocket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
-      lastHeard = System.nanoTime();
-      webSocket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-      signal(new Closed(this, statusCode, reason));
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
-      signal(new Failed(this, error, false));
-    }
-
-    /** The thread handled a message: read on if the queue had filled up. */
-    void handled(String text) {
-      boolean resume;
-      synchronized (this) {
-        queued--;
-        queuedBytes -= text.length();
-        resume = paused && queued <= LOW_WATER_MESSAGES && queuedBytes <= LOW_WATER_BYTES;
-        if (resume) {
-          paused = false;
-        }
-      }
-      lastHeard = System.nanoTime(); // silence only counts while the socket is being read
-      WebSocket w = ws;
-      if (resume && w != null && !discarded) {
-        w.request(1); // runs the delivery on the HTTP client's executor, not here
-      }
-    }
-
-    void discard() {
-      discarded = true;
-      WebSocket w = ws;
-      if (w != null) {
-        w.abort();
-      }
-    }
-
-    void signal(Signal s) {
-      if (discarded) {
-        return;
-      }
-      if (!inbox.offer(s)) {
-        // Cannot happen: flow control keeps at most HIGH_WATER_MESSAGES of one connection
-        // queued. If it does, give this connection up; the heartbeat check reconnects.
-        log.log(System.Logger.Level.WARNING, "inbox of " + stream + " is full; dropping the"
-            + " connection");
-        discard();
-      }
-    }
   }
 }
