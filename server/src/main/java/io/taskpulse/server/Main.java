@@ -2,6 +2,7 @@ package io.taskpulse.server;
 
 import io.taskpulse.server.cli.ServeCommand;
 import io.taskpulse.server.cli.TokenCommand;
+import io.taskpulse.server.cli.WatchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "taskpulse", mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Real-time task status service.",
-    subcommands = {ServeCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, TokenCommand.class, WatchCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -30,9 +30,27 @@ public final class TestServer implements AutoCloseable {
   /** Starts a node on {@code jdbcUrl} (null: SQLite in a temp dir) with extra settings. */
   public static TestServer start(String jdbcUrl, Map<String, String> extra) {
     try {
-      Path dataDir = Files.createTempDirectory("taskpulse-node");
+      return start(Files.createTempDirectory("taskpulse-node"), 0, jdbcUrl, extra);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Starts a node on a given port and data directory, with SQLite in that directory: after
+   * {@link #close()}, the same node comes back where clients and its log left it (the same
+   * database, so the same epoch). A new directory is a new database.
+   */
+  public static TestServer startAt(int port, Path dataDir, Map<String, String> extra) {
+    return start(dataDir, port, null, extra);
+  }
+
+  private static TestServer start(Path dataDir, int port, String jdbcUrl,
+      Map<String, String> extra) {
+    try {
+      Files.createDirectories(dataDir);
       Map<String, String> settings = new HashMap<>();
-      settings.put("TASKPULSE_PORT", "0");
+      settings.put("TASKPULSE_PORT", Integer.toString(port));
       settings.put("TASKPULSE_HOST", "127.0.0.1");
       settings.put("TASKPULSE_DATA_DIR", dataDir.toString());
       settings.put("TASKPULSE_JWT_SECRET", SECRET);
