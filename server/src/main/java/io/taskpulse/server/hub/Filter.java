@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.taskpulse.server.errors.Problem;
 import io.taskpulse.server.log.LogEvent;
 import io.taskpulse.server.tasks.Status;
+import io.taskpulse.server.tasks.Task;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Set;
@@ -75,6 +76,12 @@ public record Filter(Set<String> statuses, String assignee, Set<String> types) {
       }
     }
     return v;
+  }
+
+  /** Whether a task as it is now belongs in this subscription's snapshot. */
+  public boolean matches(Task t) {
+    return (statuses.isEmpty() || statuses.contains(t.status()))
+        && (assignee == null || assignee.equals(t.assignee()));
   }
 
   public boolean matches(LogEvent e) {

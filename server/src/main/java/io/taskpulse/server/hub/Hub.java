@@ -152,7 +152,9 @@ public final class Hub {
         return new Start(pos, null);
       }
       Stream only = streams.size() == 1 ? streams.get(0) : Stream.TASKS;
-      return new Start(pos, tasks.snapshot(p, only, limits.snapshotMaxTasks()));
+      Snapshot all = tasks.snapshot(p, only, limits.snapshotMaxTasks());
+      return new Start(pos, new Snapshot(all.offset(), all.epoch(),
+          all.tasks().stream().filter(filter::matches).toList(), all.entries(), all.complete()));
     }, false).onComplete(r -> {
       if (s.isClosed()) {
         return;

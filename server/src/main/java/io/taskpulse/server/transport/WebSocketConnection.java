@@ -241,8 +241,8 @@ public final class WebSocketConnection implements Sink, Connections.Live {
     if (closed) {
       return;
     }
-    long silentSeconds = (System.nanoTime() - lastHeard) / 1_000_000_000L;
-    if (silentSeconds > 2L * limits.heartbeatSeconds()) {
+    long silentMillis = (System.nanoTime() - lastHeard) / 1_000_000L;
+    if (silentMillis > 2_000L * limits.heartbeatSeconds()) {
       log.debug("connection {} of {} is silent; dropping it", id, user());
       ws.close(GOING_AWAY, "no answer to pings");
       return;
@@ -349,6 +349,9 @@ public final class WebSocketConnection implements Sink, Connections.Live {
     if (closed) {
       return false;
     }
+    if (ws.isClosed()) {
+      return false; // the close handler is on its way and will clean up
+    }
     ws.writeTextMessage(frame);
     roomInQueue = !ws.writeQueueFull();
     return roomInQueue;
@@ -356,7 +359,7 @@ public final class WebSocketConnection implements Sink, Connections.Live {
 
   @Override
   public boolean writable() {
-    return !closed && roomInQueue;
+    return !closed && roomInQueue && !ws.isClosed();
   }
 
   @Override

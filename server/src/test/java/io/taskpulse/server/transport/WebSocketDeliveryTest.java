@@ -348,6 +348,21 @@ class WebSocketDeliveryTest {
     }
   }
 
+  @Test
+  void aFilteredSubscriptionGetsAFilteredSnapshot() {
+    Api owner = server.as("snap-filter");
+    String running = owner.create("{\"title\":\"on\"}");
+    owner.create("{\"title\":\"waiting\"}");
+    owner.post("/api/v1/tasks/" + running + "/start", null);
+    try (WsClient ws = WsClient.open(server.baseUrl(), token("snap-filter"))) {
+      ws.send("{\"type\":\"subscribe\",\"id\":\"r\",\"stream\":\"tasks\","
+          + "\"filter\":{\"status\":[\"running\"]}}");
+      ws.nextOfType("subscribed");
+      assertThat(ws.nextOfType("snapshot").get("tasks").findValuesAsText("id"))
+          .containsExactly(running);
+    }
+  }
+
   private static void assertClosed(String message, int code) {
     try (WsClient c = WsClient.open(server.baseUrl(), token("rule-breaker"))) {
       c.send(message);
