@@ -6,6 +6,7 @@ import io.taskpulse.server.errors.Problem;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.Map;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +92,8 @@ public final class Db implements AutoCloseable {
   private void migrate() {
     Flyway.configure()
         .dataSource(writers)
-        .locations(dialect.migrationLocation())
+        .locations("classpath:db/migration/common")
+        .placeholders(Map.of("generated_id", dialect.generatedId()))
         .failOnMissingLocations(true)
         .load()
         .migrate();

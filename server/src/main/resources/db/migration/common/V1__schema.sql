@@ -1,3 +1,4 @@
+-- One schema for both databases; ${generated_id} is the one difference (Db.migrate).
 -- Times are epoch milliseconds (BIGINT); JSON values are TEXT, written and read by the app.
 
 CREATE TABLE users (
@@ -33,7 +34,7 @@ CREATE TABLE projects (
 );
 
 CREATE TABLE tasks (
-  id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+  id                    ${generated_id},
   title                 TEXT NOT NULL,
   description           TEXT,
   status                TEXT NOT NULL,
@@ -79,7 +80,7 @@ CREATE TABLE task_shares (
 CREATE INDEX task_shares_user ON task_shares (user_id);
 
 CREATE TABLE task_entries (
-  id       INTEGER PRIMARY KEY AUTOINCREMENT,
+  id       ${generated_id},
   task_id  BIGINT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
   kind     TEXT NOT NULL,
   text     TEXT,
