@@ -12,6 +12,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** Workers: claim work from a queue, keep leases with heartbeats, list who works. */
 final class WorkHandlers {
@@ -91,7 +92,7 @@ final class WorkHandlers {
     body.fieldNames().forEachRemaining(name -> {
       if (!fields.contains(name)) {
         throw Problem.invalid(name, "is not accepted here (accepted: "
-            + String.join(", ", List.copyOf(new java.util.TreeSet<>(fields))) + ")");
+            + String.join(", ", new TreeSet<>(fields)) + ")");
       }
     });
   }
