@@ -9,7 +9,6 @@ import io.taskpulse.server.tasks.Leases;
 import io.taskpulse.server.tasks.Task;
 import io.taskpulse.server.tasks.TaskFields;
 import io.vertx.ext.web.RoutingContext;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
