@@ -46,7 +46,8 @@ public record Config(
     int resumeMaxGap,
     int writeQueueBytes,
     int redisChannels,
-    boolean accessLog) {
+    boolean accessLog,
+    String githubWebhookSecret) {
 
   /** Names of the settings, as environment variables. */
   public static final List<String> SETTINGS = List.of("TASKPULSE_HOST", "TASKPULSE_PORT",
@@ -58,7 +59,8 @@ public record Config(
       "TASKPULSE_MAX_CONNECTIONS_PER_USER", "TASKPULSE_MAX_SUBSCRIPTIONS",
       "TASKPULSE_WS_MESSAGES_PER_SECOND", "TASKPULSE_HEARTBEAT_SECONDS",
       "TASKPULSE_SNAPSHOT_MAX_TASKS", "TASKPULSE_RESUME_MAX_GAP", "TASKPULSE_WRITE_QUEUE_BYTES",
-      "TASKPULSE_REDIS_CHANNELS", "TASKPULSE_ACCESS_LOG");
+      "TASKPULSE_REDIS_CHANNELS", "TASKPULSE_ACCESS_LOG",
+      "TASKPULSE_GITHUB_WEBHOOK_SECRET");
 
   public Config {
     if (port < 0 || port > 65_535) {
@@ -102,7 +104,8 @@ public record Config(
         r.integer("TASKPULSE_RESUME_MAX_GAP", 100_000, 1, Integer.MAX_VALUE),
         r.integer("TASKPULSE_WRITE_QUEUE_BYTES", 256 * 1024, 4 * 1024, 64 * 1024 * 1024),
         r.integer("TASKPULSE_REDIS_CHANNELS", 1, 1, 1024),
-        r.bool("TASKPULSE_ACCESS_LOG", false));
+        r.bool("TASKPULSE_ACCESS_LOG", false),
+        r.text("TASKPULSE_GITHUB_WEBHOOK_SECRET", null));
   }
 
   /** The JDBC URL in use: the configured one, or SQLite in the data directory. */

@@ -13,6 +13,7 @@ import io.taskpulse.server.metrics.Metrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.taskpulse.server.github.GitHubWebhooks;
 import io.taskpulse.server.hub.Hub;
 import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.log.Tail;
@@ -123,7 +124,9 @@ public final class Taskpulse implements AutoCloseable {
     ApiRouter api = new ApiRouter(tokens, accounts::isDisabled, config.writesPerSecond(),
         config.writeBurst(), config.maxBodyBytes(), config.allowedOrigins(), metrics,
         config.accessLog(),
-        new ApiRouter.Parts(db, eventLog, tail, bus, tasks, accounts, leases, schedules, hub,
+        new ApiRouter.Parts(db, eventLog, tail, bus, tasks, accounts, leases, schedules,
+            config.githubWebhookSecret() == null ? null
+                : new GitHubWebhooks(config.githubWebhookSecret(), tasks), hub,
             connections,
             wsLimits,
             config.tokenTtl(), workers, config.maxInFlight()));

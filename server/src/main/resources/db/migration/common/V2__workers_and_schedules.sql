@@ -25,3 +25,9 @@ CREATE TABLE schedules (
   updated_at   BIGINT NOT NULL
 );
 CREATE INDEX schedules_due ON schedules (enabled, next_run_at);
+
+-- GitHub webhook deliveries seen, so a redelivery changes nothing.
+CREATE TABLE github_deliveries (
+  id          TEXT PRIMARY KEY,
+  received_at BIGINT NOT NULL
+);

@@ -1,10 +1,12 @@
 package io.taskpulse.server.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.taskpulse.server.accounts.AccountService;
 import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.auth.Tokens;
 import io.taskpulse.server.bus.Bus;
 import io.taskpulse.server.errors.Problem;
+import io.taskpulse.server.github.GitHubWebhooks;
 import io.taskpulse.server.hub.Hub;
 import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.json.Json;
@@ -49,6 +51,8 @@ public final class ApiRouter {
   private final LiveHandlers live;
   private final WorkHandlers work;
   private final ScheduleHandlers schedules;
+  private final GitHubWebhooks githubWebhooks;
+  private final Http http;
   private final long maxBodyBytes;
   private final List<String> allowedOrigins;
   private final Metrics metrics;
@@ -72,13 +76,16 @@ public final class ApiRouter {
         parts.tasks(), parts.accounts(), http);
     this.work = new WorkHandlers(parts.leases(), parts.tail(), http);
     this.schedules = new ScheduleHandlers(parts.schedules(), http);
+    this.githubWebhooks = parts.github();
+    this.http = http;
     this.live = new LiveHandlers(parts.hub(), tokens, disabledUser, parts.connections(),
         parts.wsLimits(), allowedOrigins, parts.tasks(), parts.accounts(), http);
   }
 
   /** The services the handlers call; built once in {@code Taskpulse}. */
   public record Parts(Db db, EventLog eventLog, Tail tail, Bus bus, TaskService tasks,
-      AccountService accounts, Leases leases, ScheduleService schedules, Hub hub,
+      AccountService accounts, Leases leases, ScheduleService schedules,
+      GitHubWebhooks github, Hub hub,
       Connections connections,
       WebSocketConnection.Limits wsLimits, Duration tokenTtl, WorkerExecutor workers,
       int maxInFlight) {
@@ -111,6 +118,7 @@ public final class ApiRouter {
     r.get("/health/live").handler(events::live);
     r.get("/health/ready").handler(events::ready);
     r.post(V1 + "/auth/login").handler(accounts::login);
+    r.post(V1 + "/webhooks/github").handler(this::github); // signed by GitHub, not a token
 
     // Everything else needs a token; writes are rate-limited per user.
     r.route(V1 + "/*").handler(this::authenticate);
@@ -169,6 +177,23 @@ public final class ApiRouter {
             + ctx.request().path(), Map.of()), null));
     r.route().failureHandler(this::failure);
     return r;
+  }
+
+  /** {@code POST /webhooks/github}: 401 unless signed with the configured secret. */
+  private void github(RoutingContext ctx) {
+    if (githubWebhooks == null) {
+      throw new Problem(Problem.Code.NOT_FOUND, "GitHub webhooks are not configured"
+          + " (TASKPULSE_GITHUB_WEBHOOK_SECRET)", Map.of());
+    }
+    byte[] raw = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+    githubWebhooks.verify(raw, ctx.request().getHeader("X-Hub-Signature-256"));
+    String event = ctx.request().getHeader("X-GitHub-Event");
+    String delivery = ctx.request().getHeader("X-GitHub-Delivery");
+    JsonNode payload = Http.body(ctx);
+    http.async(ctx, () -> {
+      GitHubWebhooks.Outcome o = githubWebhooks.handle(event, delivery, payload);
+      return new Reply(o.status(), Map.of("result", o.result()), Map.of());
+    });
   }
 
   private void scrape(RoutingContext ctx) {

@@ -414,6 +414,15 @@ public final class TaskService {
     Result<T> run(Tx tx) throws SQLException;
   }
 
+  /** Whether a task with this id exists (whoever may see it). */
+  public boolean exists(Tx tx, String id) throws SQLException {
+    try {
+      return store.find(tx, taskId(id)).isPresent();
+    } catch (Problem notANumber) {
+      return false;
+    }
+  }
+
   /** A write transaction that may add task events to {@code drafts}. */
   @FunctionalInterface
   public interface Changes<T> {
