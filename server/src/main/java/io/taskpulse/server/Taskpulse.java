@@ -15,6 +15,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.taskpulse.server.github.GitHubWebhooks;
 import io.taskpulse.server.hub.Hub;
+import io.taskpulse.server.mcp.McpServer;
+import io.taskpulse.server.mcp.McpTools;
 import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.log.Tail;
 import io.taskpulse.server.store.Db;
@@ -126,7 +128,8 @@ public final class Taskpulse implements AutoCloseable {
         config.accessLog(),
         new ApiRouter.Parts(db, eventLog, tail, bus, tasks, accounts, leases, schedules,
             config.githubWebhookSecret() == null ? null
-                : new GitHubWebhooks(config.githubWebhookSecret(), tasks), hub,
+                : new GitHubWebhooks(config.githubWebhookSecret(), tasks),
+            new McpServer(new McpTools(tasks, accounts)), hub,
             connections,
             wsLimits,
             config.tokenTtl(), workers, config.maxInFlight()));

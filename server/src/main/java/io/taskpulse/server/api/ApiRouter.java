@@ -8,6 +8,7 @@ import io.taskpulse.server.bus.Bus;
 import io.taskpulse.server.errors.Problem;
 import io.taskpulse.server.github.GitHubWebhooks;
 import io.taskpulse.server.hub.Hub;
+import io.taskpulse.server.mcp.McpServer;
 import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.json.Json;
 import io.taskpulse.server.log.Tail;
@@ -52,6 +53,7 @@ public final class ApiRouter {
   private final WorkHandlers work;
   private final ScheduleHandlers schedules;
   private final GitHubWebhooks githubWebhooks;
+  private final McpServer mcp;
   private final Http http;
   private final long maxBodyBytes;
   private final List<String> allowedOrigins;
@@ -77,6 +79,7 @@ public final class ApiRouter {
     this.work = new WorkHandlers(parts.leases(), parts.tail(), http);
     this.schedules = new ScheduleHandlers(parts.schedules(), http);
     this.githubWebhooks = parts.github();
+    this.mcp = parts.mcp();
     this.http = http;
     this.live = new LiveHandlers(parts.hub(), tokens, disabledUser, parts.connections(),
         parts.wsLimits(), allowedOrigins, parts.tasks(), parts.accounts(), http);
@@ -85,7 +88,7 @@ public final class ApiRouter {
   /** The services the handlers call; built once in {@code Taskpulse}. */
   public record Parts(Db db, EventLog eventLog, Tail tail, Bus bus, TaskService tasks,
       AccountService accounts, Leases leases, ScheduleService schedules,
-      GitHubWebhooks github, Hub hub,
+      GitHubWebhooks github, McpServer mcp, Hub hub,
       Connections connections,
       WebSocketConnection.Limits wsLimits, Duration tokenTtl, WorkerExecutor workers,
       int maxInFlight) {
@@ -153,6 +156,10 @@ public final class ApiRouter {
     r.delete(V1 + "/schedules/:id").handler(schedules::delete);
     r.post(V1 + "/schedules/:id/run").handler(schedules::run);
 
+    r.post(V1 + "/mcp").handler(this::mcp);
+    r.get(V1 + "/mcp").handler(ctx -> ctx.response().setStatusCode(405)
+        .putHeader("Allow", "POST").end()); // no server-initiated stream is offered
+
     r.get(V1 + "/events").handler(events::feed);
     r.get(V1 + "/events/stream").handler(live::sse);
 
@@ -193,6 +200,30 @@ public final class ApiRouter {
     http.async(ctx, () -> {
       GitHubWebhooks.Outcome o = githubWebhooks.handle(event, delivery, payload);
       return new Reply(o.status(), Map.of("result", o.result()), Map.of());
+    });
+  }
+
+  /** {@code POST /mcp}: one JSON-RPC message in, one JSON response out. */
+  private void mcp(RoutingContext ctx) {
+    Principal p = Http.principal(ctx);
+    String version = ctx.request().getHeader("MCP-Protocol-Version");
+    if (version != null && !McpServer.VERSIONS.contains(version)) {
+      throw Problem.badRequest("unsupported MCP-Protocol-Version " + version + " (supported: "
+          + String.join(", ", McpServer.VERSIONS) + ")");
+    }
+    JsonNode msg;
+    try {
+      msg = Json.MAPPER.readTree(ctx.body().buffer() == null ? new byte[0]
+          : ctx.body().buffer().getBytes());
+    } catch (java.io.IOException e) {
+      Http.send(ctx, new Reply(400, Json.MAPPER.createObjectNode().put("jsonrpc", "2.0")
+          .putNull("id").set("error", Json.MAPPER.createObjectNode().put("code", -32700)
+              .put("message", "parse error")), Map.of()));
+      return;
+    }
+    http.async(ctx, () -> {
+      McpServer.Answer a = mcp.handle(p, msg);
+      return new Reply(a.status(), a.body(), Map.of());
     });
   }
 
