@@ -206,6 +206,9 @@ public final class ApiRouter {
   /** {@code POST /mcp}: one JSON-RPC message in, one JSON response out. */
   private void mcp(RoutingContext ctx) {
     Principal p = Http.principal(ctx);
+    if (!Origins.allowed(ctx.request(), allowedOrigins)) {
+      throw Problem.forbidden("origin " + ctx.request().getHeader("Origin") + " is not allowed");
+    }
     String version = ctx.request().getHeader("MCP-Protocol-Version");
     if (version != null && !McpServer.VERSIONS.contains(version)) {
       throw Problem.badRequest("unsupported MCP-Protocol-Version " + version + " (supported: "

@@ -15,7 +15,6 @@ import io.taskpulse.server.transport.WebSocketConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -51,7 +50,7 @@ final class LiveHandlers {
   /** {@code GET /api/v1/ws}: upgrade, then auth by first message or {@code ?token=}. */
   void webSocket(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
-    if (!originAllowed(req)) {
+    if (!Origins.allowed(req, allowedOrigins)) {
       throw Problem.forbidden("origin " + req.getHeader(HttpHeaders.ORIGIN) + " is not allowed");
     }
     if (connections.closing()) {
@@ -142,26 +141,5 @@ final class LiveHandlers {
     return node;
   }
 
-  /**
-   * Browsers send {@code Origin}. With allowed origins configured, only those may connect;
-   * without, only pages served by this host. Programs that send no Origin are not browsers.
-   */
-  private boolean originAllowed(HttpServerRequest req) {
-    String origin = req.getHeader(HttpHeaders.ORIGIN);
-    if (origin == null) {
-      return true;
-    }
-    if (!allowedOrigins.isEmpty()) {
-      return allowedOrigins.contains(origin) || allowedOrigins.contains("*");
-    }
-    String host = req.getHeader(HttpHeaders.HOST);
-    try {
-      URI uri = URI.create(origin);
-      String originHost = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
-      return host != null && (host.equalsIgnoreCase(originHost)
-          || host.equalsIgnoreCase(uri.getHost()));
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
+
 }

@@ -105,6 +105,13 @@ class McpTest {
   }
 
   @Test
+  void aPageFromAnotherOriginIsRefused() {
+    Response r = assistant.send("POST", "/api/v1/mcp", "{\"jsonrpc\":\"2.0\",\"id\":1,"
+        + "\"method\":\"ping\"}", Map.of("Origin", "https://rebound.example"));
+    assertThat(r.status()).isEqualTo(403);
+  }
+
+  @Test
   void protocolMistakesAreJsonRpcErrors() {
     assertThat(rpc(assistant, "tasks/explode", "{}").json().at("/error/code").asInt())
         .isEqualTo(-32601);
