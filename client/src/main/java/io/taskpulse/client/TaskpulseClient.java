@@ -136,6 +136,41 @@ public interface TaskpulseClient extends AutoCloseable {
   /** Deletes the task only if it is still at {@code expectedVersion}. */
   void delete(String id, long expectedVersion);
 
+  // ---- Workers ----
+
+  /**
+   * Claims up to {@code max} due pending tasks of {@code queue} for {@code worker} under a
+   * lease of {@code leaseSeconds}; with a positive {@code wait} the call holds until work
+   * arrives or the wait ends. Blocks the calling thread.
+   */
+  List<Task> claim(String queue, String worker, int max, int leaseSeconds, Duration wait);
+
+  /**
+   * Keeps {@code worker}'s lease on a running task. Throws {@link TaskpulseException} with code
+   * {@code lease_lost} once the task was cancelled, reassigned, deleted or its lease expired.
+   */
+  Task heartbeat(String id, String worker, int leaseSeconds);
+
+  /** Reports progress as {@code worker}; refused with {@code lease_lost} like a heartbeat. */
+  Task progress(String id, String worker, int progress, String message);
+
+  /** Completes a task as {@code worker}; refused with {@code lease_lost} if it lost it. */
+  Task complete(String id, String worker, Object output);
+
+  /** Fails a task as {@code worker}; refused with {@code lease_lost} if it lost it. */
+  Task fail(String id, String worker, Object error);
+
+  /**
+   * Starts a worker that claims tasks of {@code queue} and runs {@code handler} on each (see
+   * {@link Worker}). The worker runs on threads of its own until closed.
+   */
+  default Worker worker(String queue, TaskHandler handler) {
+    return worker(queue, WorkerOptions.defaults(), handler);
+  }
+
+  /** Starts a worker with the given options. */
+  Worker worker(String queue, WorkerOptions options, TaskHandler handler);
+
   // ---- Events ----
 
   /**

@@ -9,6 +9,9 @@ import io.taskpulse.client.Filter;
 import io.taskpulse.client.Subscription;
 import io.taskpulse.client.SubscriptionListener;
 import io.taskpulse.client.Task;
+import io.taskpulse.client.TaskHandler;
+import io.taskpulse.client.Worker;
+import io.taskpulse.client.WorkerOptions;
 import io.taskpulse.client.TaskPage;
 import io.taskpulse.client.TaskQuery;
 import io.taskpulse.client.TaskpulseClient;
@@ -155,6 +158,64 @@ public final class RealTaskpulseClient implements TaskpulseClient {
       body.put("message", message);
     }
     return task(Call.of("POST", TASKS + "/" + HttpCalls.seg(id) + "/progress", body));
+  }
+
+  @Override
+  public List<Task> claim(String queue, String worker, int max, int leaseSeconds, Duration wait) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("worker", worker);
+    body.put("max", max);
+    body.put("leaseSeconds", leaseSeconds);
+    body.put("wait", wait.toSeconds());
+    JsonNode json = send(Call.of("POST", "/api/v1/queues/" + HttpCalls.seg(queue) + "/claim",
+        body).longerBy(wait));
+    List<Task> out = new ArrayList<>();
+    json.path("tasks").forEach(t -> out.add(Wire.read(t, Task.class)));
+    return out;
+  }
+
+  @Override
+  public Task heartbeat(String id, String worker, int leaseSeconds) {
+    JsonNode json = send(Call.of("POST", TASKS + "/" + HttpCalls.seg(id) + "/heartbeat",
+        Map.of("worker", worker, "leaseSeconds", leaseSeconds)));
+    return Wire.read(json.path("task"), Task.class);
+  }
+
+  @Override
+  public Task progress(String id, String worker, int progress, String message) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("progress", progress);
+    if (message != null) {
+      body.put("message", message);
+    }
+    body.put("worker", worker);
+    return task(Call.of("POST", TASKS + "/" + HttpCalls.seg(id) + "/progress", body));
+  }
+
+  @Override
+  public Task complete(String id, String worker, Object output) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("worker", worker);
+    if (output != null) {
+      body.put("output", output);
+    }
+    return move(id, "complete", body);
+  }
+
+  @Override
+  public Task fail(String id, String worker, Object error) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("worker", worker);
+    if (error != null) {
+      body.put("error", error);
+    }
+    return move(id, "fail", body);
+  }
+
+  @Override
+  public Worker worker(String queue, WorkerOptions options, TaskHandler handler) {
+    checkOpen();
+    return QueueWorker.start(this, queue, options, handler);
   }
 
   @Override

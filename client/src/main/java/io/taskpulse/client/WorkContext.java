@@ -1,0 +1,20 @@
+package io.taskpulse.client;
+
+/** What a {@link TaskHandler} sees of its task while it works. Thread-safe. */
+public interface WorkContext {
+
+  /** The task as claimed. */
+  Task task();
+
+  /** The worker's id, the task's assignee. */
+  String workerId();
+
+  /** Reports progress (0–100) with a message; shown live on every screen. */
+  void progress(int progress, String message);
+
+  /** Adds a timeline entry (a log line, a link, …). */
+  void entry(String kind, String text, Object data);
+
+  /** True as soon as a heartbeat or report learned the task was cancelled or lost. */
+  boolean cancelled();
+}
