@@ -1,5 +1,6 @@
 package io.taskpulse.server.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.taskpulse.server.accounts.AccountService;
 import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.auth.Tokens;
@@ -18,6 +19,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /** The live transports: the WebSocket upgrade and the SSE stream. */
@@ -113,12 +115,12 @@ final class LiveHandlers {
       if (!sse.start(hub, streams, filter, from, epoch, limits.heartbeatSeconds(),
           limits.writeQueueBytes())) {
         throw new Problem(Problem.Code.RATE_LIMITED, "too many connections for user "
-            + p.userId(), java.util.Map.of("retryAfterSeconds", 5));
+            + p.userId(), Map.of("retryAfterSeconds", 5));
       }
     });
   }
 
-  private static com.fasterxml.jackson.databind.JsonNode filterOf(RoutingContext ctx) {
+  private static JsonNode filterOf(RoutingContext ctx) {
     var node = Json.MAPPER.createObjectNode();
     String status = ctx.queryParams().get("status");
     if (status != null && !status.isBlank()) {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -53,7 +54,7 @@ public final class ScheduleService {
   public Schedule create(Principal p, JsonNode body) {
     checkFields(body);
     String id = body.has("id") ? id(body.get("id"))
-        : "s-" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        : "s-" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     if (!body.has("cron")) {
       throw Problem.invalid("cron", "is required");
     }

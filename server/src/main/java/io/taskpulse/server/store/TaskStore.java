@@ -11,7 +11,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /** SQL for tasks, their shares and their timeline; one code path for both databases. */
@@ -124,7 +126,7 @@ public final class TaskStore {
       args.add(q.queue());
     }
     if (q.text() != null && !q.text().isBlank()) {
-      String like = "%" + escapeLike(q.text().toLowerCase(java.util.Locale.ROOT)) + "%";
+      String like = "%" + escapeLike(q.text().toLowerCase(Locale.ROOT)) + "%";
       sql.append(" AND (LOWER(title) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(description, ''))"
           + " LIKE ? ESCAPE '\\')");
       args.add(like);
@@ -233,7 +235,7 @@ public final class TaskStore {
   }
 
   private static String placeholders(int n) {
-    return String.join(", ", java.util.Collections.nCopies(n, "?"));
+    return String.join(", ", Collections.nCopies(n, "?"));
   }
 
   private static String escapeLike(String text) {
