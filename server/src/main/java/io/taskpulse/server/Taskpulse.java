@@ -43,6 +43,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -73,6 +75,7 @@ public final class Taskpulse implements AutoCloseable {
   private final Connections connections;
   private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
   private final List<Long> timers = new ArrayList<>();
+  private final Set<String> failingSweepers = ConcurrentHashMap.newKeySet();
   private final Optional<String> generatedAdminPassword;
   private int port;
 
@@ -233,7 +236,7 @@ public final class Taskpulse implements AutoCloseable {
         // more than one batch expired at once: keep going
       }
       return null;
-    }, false).onFailure(e -> log.warn("lease expiry failed: {}", e.getMessage()));
+    }, false).onComplete(r -> sweeperOutcome("lease expiry", r.cause()));
   }
 
   /** Creates the tasks of schedules that came due; safe on every node at once. */
@@ -243,7 +246,19 @@ public final class Taskpulse implements AutoCloseable {
         // many came due at once: keep going
       }
       return null;
-    }, false).onFailure(e -> log.warn("schedules could not fire: {}", e.getMessage()));
+    }, false).onComplete(r -> sweeperOutcome("schedule firing", r.cause()));
+  }
+
+  /** Warns once when a sweeper starts failing (the database is away), and once when it recovers. */
+  private void sweeperOutcome(String sweeper, Throwable failure) {
+    boolean wasFailing = failingSweepers.contains(sweeper);
+    if (failure != null && !wasFailing) {
+      failingSweepers.add(sweeper);
+      log.warn("{} failed: {}; retrying every tick", sweeper, failure.getMessage());
+    } else if (failure == null && wasFailing) {
+      failingSweepers.remove(sweeper);
+      log.info("{} works again", sweeper);
+    }
   }
 
   /** The port the node listens on (the bound one when configured as 0). */
