@@ -194,22 +194,22 @@ public final class RealTaskpulseClient implements TaskpulseClient {
 
   @Override
   public Task complete(String id, String worker, Object output) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("worker", worker);
-    if (output != null) {
-      body.put("output", output);
-    }
-    return move(id, "complete", body);
+    return move(id, "complete", asWorker(worker, "output", output));
   }
 
   @Override
   public Task fail(String id, String worker, Object error) {
+    return move(id, "fail", asWorker(worker, "error", error));
+  }
+
+  /** A move's body naming the worker, with its one optional field. */
+  private static Map<String, Object> asWorker(String worker, String field, Object value) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("worker", worker);
-    if (error != null) {
-      body.put("error", error);
+    if (value != null) {
+      body.put(field, value);
     }
-    return move(id, "fail", body);
+    return body;
   }
 
   @Override
