@@ -34,6 +34,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -336,7 +337,13 @@ public final class Taskpulse implements AutoCloseable {
       return List.of();
     }
     Path asFile = key.contains("-----BEGIN") || key.trim().startsWith("{") ? null : Path.of(key);
-    String text = asFile != null ? Files.readString(asFile) : key;
+    String text;
+    try {
+      text = asFile != null ? Files.readString(asFile) : key;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("TASKPULSE_JWT_PUBLIC_KEY names a file that cannot be"
+          + " read: " + asFile);
+    }
     try {
       return Tokens.parsePublicKeys(text);
     } catch (Exception e) {

@@ -70,7 +70,7 @@ final class EventHandlers {
       long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
       if (!page.events().isEmpty() || !page.recovered() || remainingMillis <= 0
           || ctx.response().closed()) {
-        Http.send(ctx, Reply.ok(new RawJson(pageJson(page))));
+        Http.send(ctx, Reply.ok(new RawJson(pageJson(page, p))));
         return;
       }
       tail.awaitAfter(page.next(), remainingMillis).onComplete(woken ->
@@ -86,7 +86,7 @@ final class EventHandlers {
     }
   }
 
-  private static String pageJson(EventLog.Page page) {
+  private static String pageJson(EventLog.Page page, Principal reader) {
     StringBuilder out = new StringBuilder(256 + page.events().size() * 512);
     out.append("{\"events\":[");
     for (int i = 0; i < page.events().size(); i++) {
@@ -94,7 +94,7 @@ final class EventHandlers {
       if (i > 0) {
         out.append(',');
       }
-      out.append(e.json());
+      out.append(e.jsonFor(reader));
     }
     out.append("],\"next\":").append(page.next())
         .append(",\"epoch\":").append(Json.write(page.position().epoch()))

@@ -85,7 +85,7 @@ final class TaskHandlers {
     String ifNoneMatch = ctx.request().getHeader("If-None-Match");
     http.async(ctx, () -> {
       Task task = tasks.get(p, id);
-      if (ifNoneMatch != null && ifNoneMatch.contains(etag(task))) {
+      if (ifNoneMatch != null && matches(ifNoneMatch, task)) {
         return new Reply(304, null, Map.of("ETag", etag(task)));
       }
       return withEtag(Reply.ok(task), task);
@@ -206,6 +206,23 @@ final class TaskHandlers {
 
   private static Reply withEtag(Reply reply, Task task) {
     return reply.header("ETag", etag(task));
+  }
+
+  /** {@code If-None-Match} as a list of tags, quoted, bare or weak, or {@code *}. */
+  private static boolean matches(String ifNoneMatch, Task task) {
+    for (String tag : ifNoneMatch.split(",")) {
+      String v = tag.trim();
+      if (v.equals("*")) {
+        return true;
+      }
+      if (v.startsWith("W/")) {
+        v = v.substring(2);
+      }
+      if (v.replace("\"", "").equals(Long.toString(task.version()))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String etag(Task task) {

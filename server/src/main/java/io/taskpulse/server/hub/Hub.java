@@ -154,7 +154,9 @@ public final class Hub {
       Stream only = streams.size() == 1 ? streams.get(0) : Stream.TASKS;
       Snapshot all = tasks.snapshot(p, only, limits.snapshotMaxTasks());
       return new Start(pos, new Snapshot(all.offset(), all.epoch(),
-          all.tasks().stream().filter(filter::matches).toList(), all.entries(), all.complete()));
+          all.tasks().stream().filter(filter::matches)
+              .filter(t -> streams.stream().anyMatch(st -> st.contains(t))).toList(),
+          all.entries(), all.complete()));
     }, false).onComplete(r -> {
       if (s.isClosed()) {
         return;

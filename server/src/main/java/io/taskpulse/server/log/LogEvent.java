@@ -46,6 +46,26 @@ public record LogEvent(
     return p.admin() || viewers.contains(p.userId()) || intersects(teams, p.teams());
   }
 
+  /**
+   * The event as {@code p} receives it: as stored, or retyped {@code task.unshared} when it
+   * took {@code p}'s sight of the task (a deleted task stays {@code task.deleted}).
+   */
+  public String jsonFor(Principal p) {
+    if (!lostSight(p) || type.equals(Event.DELETED) || type.equals(Event.UNSHARED)) {
+      return json;
+    }
+    // The serialized event starts {"offset":N,"type":"…": replace that first type only.
+    String from = "\"type\":\"" + type + "\"";
+    int at = json.indexOf(from);
+    return json.substring(0, at) + "\"type\":\"" + Event.UNSHARED + "\""
+        + json.substring(at + from.length());
+  }
+
+  /** The event type {@code p} receives (see {@link #jsonFor}). */
+  public String typeFor(Principal p) {
+    return lostSight(p) && !type.equals(Event.DELETED) ? Event.UNSHARED : type;
+  }
+
   public boolean inProject(String projectId) {
     return projectIds.contains(projectId);
   }

@@ -1,6 +1,7 @@
 package io.taskpulse.server.log;
 
 import io.taskpulse.server.errors.Problem;
+import io.taskpulse.server.tasks.Task;
 
 /** A stream a client follows: every visible task, one project's tasks, or one task. */
 public record Stream(Kind kind, String id) {
@@ -27,6 +28,15 @@ public record Stream(Kind kind, String id) {
       case TASKS -> true;
       case PROJECT -> e.inProject(id);
       case TASK -> e.taskId().equals(id);
+    };
+  }
+
+  /** Whether a task as it is now belongs to this stream (for snapshots). */
+  public boolean contains(Task t) {
+    return switch (kind) {
+      case TASKS -> true;
+      case PROJECT -> id.equals(t.projectId());
+      case TASK -> id.equals(t.id());
     };
   }
 

@@ -24,6 +24,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Schedules create tasks on a timetable (PROTOCOL section 8). Firing takes due schedules under
@@ -33,6 +35,7 @@ import java.util.regex.Pattern;
  */
 public final class ScheduleService {
 
+  private static final Logger log = LoggerFactory.getLogger(ScheduleService.class);
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   /** With catchUp "none", a fire time older than this at firing counts as missed. */
   private static final Duration ON_TIME = Duration.ofSeconds(60);
@@ -137,28 +140,63 @@ public final class ScheduleService {
     });
   }
 
-  /** Fires every due schedule (at most {@code batch}); returns how many it handled. */
+  /**
+   * Fires every due schedule (at most {@code batch}), each in a transaction of its own so one
+   * schedule that cannot create its task (its project was deleted, say) does not hold back the
+   * others: that one is moved on to its next fire time with a warning. Returns how many fired.
+   */
   public int fireDue(int batch) {
-    return tasks.commit((tx, drafts) -> {
-      Instant now = clock.instant();
-      List<Schedule> due = tx.query("SELECT " + COLUMNS + " FROM schedules WHERE enabled = 1"
-          + " AND next_run_at <= ? ORDER BY next_run_at LIMIT ?"
-          + tx.dialect().forUpdateSkipLocked(), ScheduleService::row, now.toEpochMilli(), batch);
-      for (Schedule s : due) {
-        Timetable timetable = Timetable.parse(s.cron(), s.timezone());
-        Instant latest = timetable.latest(s.nextRunAt(), now, s.createdAt());
-        boolean onTime = Duration.between(latest, now).compareTo(ON_TIME) <= 0;
-        String taskId = s.lastTaskId();
-        Instant lastRun = s.lastRunAt();
-        if (s.catchUp().equals("one") || onTime) {
-          taskId = createTask(tx, s, latest, drafts).id();
-          lastRun = latest;
-        }
-        tx.update("UPDATE schedules SET next_run_at = ?, last_run_at = ?, last_task_id = ?"
-                + " WHERE id = ?", timetable.next(now, s.createdAt()).toEpochMilli(),
-            lastRun == null ? null : lastRun.toEpochMilli(), taskId, s.id());
+    long now = clock.millis();
+    List<String> due = db.read(tx -> tx.query("SELECT id FROM schedules WHERE enabled = 1"
+        + " AND next_run_at <= ? ORDER BY next_run_at LIMIT ?", rs -> rs.getString(1), now,
+        batch));
+    for (String id : due) {
+      try {
+        fire(id);
+      } catch (Problem refused) {
+        skip(id, refused.getMessage());
       }
-      return due.size();
+    }
+    return due.size();
+  }
+
+  private void fire(String id) {
+    tasks.commit((tx, drafts) -> {
+      Instant now = clock.instant();
+      Optional<Schedule> locked = tx.one("SELECT " + COLUMNS + " FROM schedules WHERE id = ?"
+          + " AND enabled = 1 AND next_run_at <= ?" + tx.dialect().forUpdateSkipLocked(),
+          ScheduleService::row, id, now.toEpochMilli());
+      if (locked.isEmpty()) {
+        return null; // another node fired it, or it changed meanwhile
+      }
+      Schedule s = locked.get();
+      Timetable timetable = Timetable.parse(s.cron(), s.timezone());
+      Instant latest = timetable.latest(s.nextRunAt(), now, s.createdAt());
+      boolean onTime = Duration.between(latest, now).compareTo(ON_TIME) <= 0;
+      String taskId = s.lastTaskId();
+      Instant lastRun = s.lastRunAt();
+      if (s.catchUp().equals("one") || onTime) {
+        taskId = createTask(tx, s, latest, drafts).id();
+        lastRun = latest;
+      }
+      tx.update("UPDATE schedules SET next_run_at = ?, last_run_at = ?, last_task_id = ?"
+              + " WHERE id = ?", timetable.next(now, s.createdAt()).toEpochMilli(),
+          lastRun == null ? null : lastRun.toEpochMilli(), taskId, s.id());
+      return null;
+    });
+  }
+
+  /** A fire that cannot create its task is skipped, so it does not fail every tick. */
+  private void skip(String id, String why) {
+    log.warn("schedule {} could not create its task ({}); skipping to its next run", id, why);
+    db.write(tx -> {
+      Optional<Schedule> s = find(tx, id);
+      if (s.isPresent()) {
+        Instant now = clock.instant();
+        tx.update("UPDATE schedules SET next_run_at = ? WHERE id = ?", Timetable.parse(
+            s.get().cron(), s.get().timezone()).next(now, s.get().createdAt()).toEpochMilli(), id);
+      }
+      return null;
     });
   }
 
@@ -187,6 +225,11 @@ public final class ScheduleService {
     String team = task.path("teamId").isTextual() ? task.get("teamId").asText() : null;
     if (team != null && !p.admin() && !p.inTeam(team)) {
       throw Problem.invalid("task.teamId", "you are not a member of team " + team);
+    }
+    String project = task.path("projectId").isTextual() ? task.get("projectId").asText() : null;
+    if (project != null && db.read(tx -> tx.one("SELECT 1 FROM projects WHERE id = ?",
+        rs -> 1, project)).isEmpty()) {
+      throw Problem.invalid("task.projectId", "no project " + project);
     }
     return task;
   }

@@ -152,7 +152,8 @@ public final class Db implements AutoCloseable {
     }
     if (e instanceof SQLTransientConnectionException || isConnectionLoss(e)) {
       log.warn("database unavailable: {}", e.getMessage());
-      return Problem.unavailable("the database is not reachable; retry shortly");
+      return new Problem(Problem.Code.UNAVAILABLE, "the database is not reachable; retry shortly",
+          Map.of("retryAfterSeconds", 2));
     }
     return new IllegalStateException("database error: " + e.getMessage(), e);
   }

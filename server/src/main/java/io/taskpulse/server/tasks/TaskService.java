@@ -217,7 +217,9 @@ public final class TaskService {
         requireManager(p, before, "move it to another team");
       }
       TaskFields.apply(body, b);
-      checkTeam(p, b.teamId);
+      if (!Objects.equals(before.teamId(), b.teamId)) {
+        checkTeam(p, b.teamId); // only a move into a team needs membership of it
+      }
       if (!Objects.equals(before.projectId(), b.projectId)) {
         checkProject(tx, b.projectId);
       }

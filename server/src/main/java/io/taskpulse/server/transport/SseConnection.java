@@ -6,7 +6,6 @@ import io.taskpulse.server.hub.Hub;
 import io.taskpulse.server.hub.Sink;
 import io.taskpulse.server.hub.Subscription;
 import io.taskpulse.server.json.Json;
-import io.taskpulse.server.log.Event;
 import io.taskpulse.server.log.LogEvent;
 import io.taskpulse.server.log.Stream;
 import io.taskpulse.server.tasks.Snapshot;
@@ -123,8 +122,9 @@ public final class SseConnection implements Sink, Connections.Live {
 
   @Override
   public String eventFrame(Subscription sub, LogEvent e, boolean lostSight) {
-    String type = lostSight && !e.type().equals(Event.DELETED) ? Event.UNSHARED : e.type();
-    return "id: " + e.offset() + "\nevent: " + type + "\ndata: " + Frames.eventJson(e, lostSight)
+    String type = lostSight ? e.typeFor(principal) : e.type();
+    return "id: " + e.offset() + "\nevent: " + type + "\ndata: "
+        + (lostSight ? e.jsonFor(principal) : e.json())
         + "\n\n";
   }
 

@@ -341,7 +341,7 @@ public final class WebSocketConnection implements Sink, Connections.Live {
   @Override
   public String eventFrame(Subscription sub, LogEvent e, boolean lostSight) {
     return "{\"type\":\"event\",\"stream\":" + Json.write(sub.streamName()) + ",\"event\":"
-        + Frames.eventJson(e, lostSight) + "}";
+        + (lostSight ? e.jsonFor(principal) : e.json()) + "}";
   }
 
   @Override

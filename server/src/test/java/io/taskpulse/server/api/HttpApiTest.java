@@ -254,6 +254,30 @@ class HttpApiTest {
   }
 
   @Test
+  void theFeedRetypesTheEventThatTookAReadersSightAsUnshared() {
+    Api lena = server.as("lena");
+    String id = alice.create("{\"title\":\"handed over\",\"assignee\":\"lena\"}");
+    long from = lena.get("/api/v1/tasks?limit=1").json().get("offset").asLong();
+    alice.patch("/api/v1/tasks/" + id, "{\"assignee\":\"mike\"}");
+    alice.patch("/api/v1/tasks/" + id, "{\"title\":\"after\"}");
+    JsonNode events = lena.get("/api/v1/events?after=" + from).json().get("events");
+    assertThat(events.findValuesAsText("type")).containsExactly("task.unshared");
+  }
+
+  @Test
+  void aSharedUserOutsideTheTasksTeamMayStillChangeIt() {
+    String id = alice.create("{\"title\":\"team work\",\"teamId\":\"core\"}");
+    alice.put("/api/v1/tasks/" + id + "/shares/bob");
+    Response r = bob.patch("/api/v1/tasks/" + id, "{\"title\":\"edited by bob\"}");
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+    assertThat(bob.patch("/api/v1/tasks/" + id, "{\"teamId\":\"other\"}").status())
+        .isEqualTo(403);
+    Response bare = alice.send("GET", "/api/v1/tasks/" + id, null,
+        Map.of("If-None-Match", r.json().get("version").asText()));
+    assertThat(bare.status()).isEqualTo(304);
+  }
+
+  @Test
   void sharingAndUnsharingChangeWhoSeesTheTask() {
     String id = alice.create("{\"title\":\"for bob\"}");
     assertThat(bob.get("/api/v1/tasks/" + id).status()).isEqualTo(404);

@@ -186,6 +186,23 @@ class SseTest {
   }
 
   @Test
+  void aMultiStreamSnapshotHoldsOnlyTheTasksOfThoseStreams() throws Exception {
+    Api owner = server.as("sse-multi");
+    owner.post("/api/v1/projects", "{\"id\":\"sse-a\",\"name\":\"A\"}");
+    owner.post("/api/v1/projects", "{\"id\":\"sse-b\",\"name\":\"B\"}");
+    owner.post("/api/v1/projects", "{\"id\":\"sse-c\",\"name\":\"C\"}");
+    String a = owner.create("{\"title\":\"a\",\"projectId\":\"sse-a\"}");
+    String b = owner.create("{\"title\":\"b\",\"projectId\":\"sse-b\"}");
+    owner.create("{\"title\":\"c\",\"projectId\":\"sse-c\"}");
+    try (Stream s = new Stream("?streams=project:sse-a,project:sse-b", owner.token(), null)) {
+      s.next();
+      Frame snapshot = s.next();
+      assertThat(snapshot.json().get("tasks").findValuesAsText("id"))
+          .containsExactlyInAnyOrder(a, b);
+    }
+  }
+
+  @Test
   void heartbeatCommentsKeepAQuietStreamAlive() throws Exception {
     Api owner = server.as("sse-quiet");
     try (Stream s = new Stream("?token=" + owner.token(), null, null)) {

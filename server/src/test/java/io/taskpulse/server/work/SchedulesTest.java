@@ -125,6 +125,24 @@ class SchedulesTest {
   }
 
   @Test
+  void aScheduleThatCannotCreateItsTaskDoesNotHoldBackTheOthers() throws Exception {
+    assertField(owner.post("/api/v1/schedules", "{\"cron\":\"@daily\",\"task\":"
+        + "{\"title\":\"x\",\"projectId\":\"gone\"}}"), "task.projectId");
+    owner.post("/api/v1/schedules", "{\"id\":\"broken\",\"cron\":\"@every 1s\",\"task\":"
+        + "{\"title\":\"broken\"}}");
+    owner.post("/api/v1/schedules", "{\"id\":\"healthy\",\"cron\":\"@every 1s\",\"task\":"
+        + "{\"title\":\"healthy\"}}");
+    // The template's project disappears after the schedule was saved.
+    server.node().db().write(tx -> tx.update("UPDATE schedules SET template = ? WHERE id ="
+        + " 'broken'", "{\"title\":\"broken\",\"projectId\":\"gone\"}"));
+    Thread.sleep(3_500);
+    owner.patch("/api/v1/schedules/healthy", "{\"enabled\":false}");
+    owner.patch("/api/v1/schedules/broken", "{\"enabled\":false}");
+    assertThat(createdByFireTime(server.asAdmin(), "healthy").size()).isGreaterThanOrEqualTo(2);
+    assertThat(createdByFireTime(server.asAdmin(), "broken")).isEmpty();
+  }
+
+  @Test
   void twoNodesFiringTheSameScheduleCreateOneTaskPerFireTime() throws Exception {
     String url = TestDatabases.freshPostgres();
     try (TestServer a = TestServer.start(url); TestServer b = TestServer.start(url)) {
