@@ -75,14 +75,14 @@ public final class ApiRouter {
     this.tasks = new TaskHandlers(parts.tasks(), http);
     this.accounts = new AccountHandlers(parts.accounts(), tokens, parts.tokenTtl(), http);
     this.events = new EventHandlers(parts.db(), parts.eventLog(), parts.tail(), parts.bus(),
-        parts.tasks(), parts.accounts(), http);
+        parts.hub(), http);
     this.work = new WorkHandlers(parts.leases(), parts.tail(), http);
     this.schedules = new ScheduleHandlers(parts.schedules(), http);
     this.githubWebhooks = parts.github();
     this.mcp = parts.mcp();
     this.http = http;
     this.live = new LiveHandlers(parts.hub(), tokens, disabledUser, parts.connections(),
-        parts.wsLimits(), allowedOrigins, parts.tasks(), parts.accounts(), http);
+        parts.wsLimits(), allowedOrigins, http);
   }
 
   /** The services the handlers call; built once in {@code Taskpulse}. */

@@ -1,15 +1,14 @@
 package io.taskpulse.server.api;
 
-import io.taskpulse.server.accounts.AccountService;
 import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.bus.Bus;
+import io.taskpulse.server.hub.Hub;
 import io.taskpulse.server.json.Json;
 import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.log.LogEvent;
 import io.taskpulse.server.log.Stream;
 import io.taskpulse.server.log.Tail;
 import io.taskpulse.server.store.Db;
-import io.taskpulse.server.tasks.TaskService;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,18 +26,15 @@ final class EventHandlers {
   private final EventLog eventLog;
   private final Tail tail;
   private final Bus bus;
-  private final TaskService tasks;
-  private final AccountService accounts;
+  private final Hub hub;
   private final Http http;
 
-  EventHandlers(Db db, EventLog eventLog, Tail tail, Bus bus, TaskService tasks,
-      AccountService accounts, Http http) {
+  EventHandlers(Db db, EventLog eventLog, Tail tail, Bus bus, Hub hub, Http http) {
     this.db = db;
     this.eventLog = eventLog;
     this.tail = tail;
     this.bus = bus;
-    this.tasks = tasks;
-    this.accounts = accounts;
+    this.hub = hub;
     this.http = http;
   }
 
@@ -57,7 +53,7 @@ final class EventHandlers {
     String epoch = ctx.queryParams().get("epoch");
     long deadline = System.nanoTime() + wait * 1_000_000_000L;
     http.async(ctx, () -> {
-      checkStream(p, stream);
+      hub.checkVisible(p, stream);
       return afterParam == null || afterParam.isEmpty()
           ? db.read(eventLog::position).head() : after;
     }, from -> read(ctx, p, stream, from, epoch, limit, deadline));
@@ -78,13 +74,6 @@ final class EventHandlers {
     });
   }
 
-  private void checkStream(Principal p, Stream stream) {
-    switch (stream.kind()) {
-      case TASK -> tasks.get(p, stream.id());
-      case PROJECT -> accounts.project(p, stream.id());
-      case TASKS -> { }
-    }
-  }
 
   private static String pageJson(EventLog.Page page, Principal reader) {
     StringBuilder out = new StringBuilder(256 + page.events().size() * 512);

@@ -1,7 +1,6 @@
 package io.taskpulse.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.taskpulse.server.accounts.AccountService;
 import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.auth.Tokens;
 import io.taskpulse.server.errors.Problem;
@@ -9,7 +8,6 @@ import io.taskpulse.server.hub.Filter;
 import io.taskpulse.server.hub.Hub;
 import io.taskpulse.server.json.Json;
 import io.taskpulse.server.log.Stream;
-import io.taskpulse.server.tasks.TaskService;
 import io.taskpulse.server.transport.Connections;
 import io.taskpulse.server.transport.SseConnection;
 import io.taskpulse.server.transport.WebSocketConnection;
@@ -31,21 +29,16 @@ final class LiveHandlers {
   private final Connections connections;
   private final WebSocketConnection.Limits limits;
   private final List<String> allowedOrigins;
-  private final TaskService tasks;
-  private final AccountService accounts;
   private final Http http;
 
   LiveHandlers(Hub hub, Tokens tokens, Predicate<String> disabled, Connections connections,
-      WebSocketConnection.Limits limits, List<String> allowedOrigins, TaskService tasks,
-      AccountService accounts, Http http) {
+      WebSocketConnection.Limits limits, List<String> allowedOrigins, Http http) {
     this.hub = hub;
     this.tokens = tokens;
     this.disabled = disabled;
     this.connections = connections;
     this.limits = limits;
     this.allowedOrigins = allowedOrigins;
-    this.tasks = tasks;
-    this.accounts = accounts;
     this.http = http;
   }
 
@@ -101,14 +94,9 @@ final class LiveHandlers {
     Filter filter = Filter.parse(filterOf(ctx));
     String epoch = ctx.queryParams().get("epoch");
     Long from = after;
+    // Checked before the stream opens, so a stream one may not follow is an HTTP 404.
     http.async(ctx, () -> {
-      for (Stream s : streams) {
-        switch (s.kind()) {
-          case TASK -> tasks.get(p, s.id());
-          case PROJECT -> accounts.project(p, s.id());
-          case TASKS -> { }
-        }
-      }
+      streams.forEach(s -> hub.checkVisible(p, s));
       return Boolean.TRUE;
     }, ok -> {
       SseConnection sse = new SseConnection(ctx.response(), ctx.vertx(), p, connections);

@@ -190,7 +190,8 @@ public final class Hub {
 
   private record Start(LogPosition position, Snapshot snapshot) {}
 
-  private void checkVisible(Principal p, Stream stream) {
+  /** 404 unless {@code p} may follow {@code stream}; blocks on the database. */
+  public void checkVisible(Principal p, Stream stream) {
     switch (stream.kind()) {
       case TASK -> tasks.get(p, stream.id());
       case PROJECT -> accounts.project(p, stream.id());
