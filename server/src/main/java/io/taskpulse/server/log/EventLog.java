@@ -2,6 +2,7 @@ package io.taskpulse.server.log;
 
 import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.json.Json;
+import io.taskpulse.server.store.DeferredLog;
 import io.taskpulse.server.store.Tx;
 import io.taskpulse.server.tasks.Actor;
 import io.taskpulse.server.tasks.Entry;
@@ -12,6 +13,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,23 +44,29 @@ public final class EventLog {
   public void initialize(Tx tx) throws SQLException {
     byte[] bytes = new byte[6];
     new SecureRandom().nextBytes(bytes);
-    StringBuilder epoch = new StringBuilder();
-    for (byte b : bytes) {
-      epoch.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-    }
     tx.update("INSERT INTO log_head (id, last_offset, trimmed_to, epoch) VALUES (1, 0, 0, ?)"
-        + " ON CONFLICT (id) DO NOTHING", epoch.toString());
+        + " ON CONFLICT (id) DO NOTHING", HexFormat.of().formatHex(bytes));
   }
 
-  /** Appends the drafts in order, as the last step of a write transaction. */
+  private static final String INSERT = "INSERT INTO events (" + COLUMNS + ")"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+  /**
+   * Appends the drafts in order, as the last step of a write transaction. In a grouped
+   * transaction the offsets come from its head in memory and the rows wait for the group's
+   * commit (DeferredLog); they are taken only once every row is built, so a draft that cannot
+   * be written takes none.
+   */
   public List<LogEvent> append(Tx tx, List<Draft> drafts) throws SQLException {
     if (drafts.isEmpty()) {
       return List.of();
     }
-    long last = tx.queryLong(
+    DeferredLog deferred = tx.deferredLog();
+    long first = deferred != null ? deferred.head() + 1 : tx.queryLong(
         "UPDATE log_head SET last_offset = last_offset + ? WHERE id = 1 RETURNING last_offset",
-        drafts.size());
-    long offset = last - drafts.size();
+        drafts.size()) - drafts.size() + 1;
+    long offset = first - 1;
+    List<Object[]> rows = new ArrayList<>(drafts.size());
     List<LogEvent> out = new ArrayList<>(drafts.size());
     for (Draft d : drafts) {
       offset++;
@@ -78,14 +86,19 @@ public final class EventLog {
       String prior = d.before() != null && d.after() != null
           && !Objects.equals(d.before().projectId(), d.after().projectId())
           ? d.before().projectId() : null;
-      tx.update("INSERT INTO events (" + COLUMNS + ")"
-              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          offset, d.type(), Long.parseLong(task.id()), project, prior, join(viewers),
-          join(teams), join(priorViewers), join(priorTeams), join(statuses), join(assignees),
-          json, d.at().toEpochMilli());
+      rows.add(new Object[] {offset, d.type(), Long.parseLong(task.id()), project, prior,
+          join(viewers), join(teams), join(priorViewers), join(priorTeams), join(statuses),
+          join(assignees), json, d.at().toEpochMilli()});
       out.add(new LogEvent(offset, d.type(), task.id(), d.at().toEpochMilli(), viewers, teams,
           priorViewers,
           priorTeams, pair(project, prior), statuses, assignees, json));
+    }
+    if (deferred != null) {
+      deferred.add(first, INSERT, rows);
+    } else {
+      for (Object[] row : rows) {
+        tx.update(INSERT, row);
+      }
     }
     return out;
   }

@@ -38,7 +38,7 @@ public record LogEvent(
   }
 
   /** Whether this event is the one that took {@code p}'s sight of the task. */
-  public boolean lostSight(Principal p) {
+  private boolean lostSight(Principal p) {
     return !seesAfter(p) && (priorViewers.contains(p.userId()) || intersects(priorTeams, p.teams()));
   }
 
@@ -47,23 +47,34 @@ public record LogEvent(
   }
 
   /**
-   * The event as {@code p} receives it: as stored, or retyped {@code task.unshared} when it
-   * took {@code p}'s sight of the task (a deleted task stays {@code task.deleted}).
+   * The event type {@code p} receives. {@code task.unshared} always means "you lost sight":
+   * an event that took {@code p}'s sight goes out as {@code task.unshared} (a deleted task
+   * stays {@code task.deleted}), and an unshare seen by a reader who keeps sight of the task
+   * (its owner, say) goes out as {@code task.updated}, its {@code changes} naming the share.
    */
+  public String typeFor(Principal p) {
+    if (lostSight(p)) {
+      return type.equals(Event.DELETED) ? Event.DELETED : Event.UNSHARED;
+    }
+    return type.equals(Event.UNSHARED) ? Event.UPDATED : type;
+  }
+
+  /** Whether {@code p} receives this event under another type than the stored one. */
+  public boolean retypedFor(Principal p) {
+    return !typeFor(p).equals(type);
+  }
+
+  /** The event as {@code p} receives it: as stored, or retyped (see {@link #typeFor}). */
   public String jsonFor(Principal p) {
-    if (!lostSight(p) || type.equals(Event.DELETED) || type.equals(Event.UNSHARED)) {
+    String to = typeFor(p);
+    if (to.equals(type)) {
       return json;
     }
     // The serialized event starts {"offset":N,"type":"…": replace that first type only.
     String from = "\"type\":\"" + type + "\"";
     int at = json.indexOf(from);
-    return json.substring(0, at) + "\"type\":\"" + Event.UNSHARED + "\""
+    return json.substring(0, at) + "\"type\":\"" + to + "\""
         + json.substring(at + from.length());
-  }
-
-  /** The event type {@code p} receives (see {@link #jsonFor}). */
-  public String typeFor(Principal p) {
-    return lostSight(p) && !type.equals(Event.DELETED) ? Event.UNSHARED : type;
   }
 
   public boolean inProject(String projectId) {

@@ -11,7 +11,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -38,6 +40,11 @@ public final class Tail {
   private final TreeMap<Long, LogEvent> pending = new TreeMap<>();
   private final List<Consumer<List<LogEvent>>> listeners = new ArrayList<>();
   private final TreeMap<Long, List<Promise<Void>>> waiters = new TreeMap<>();
+  private final ConcurrentLinkedQueue<List<LogEvent>> inbox = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean inboxScheduled = new AtomicBoolean();
+  /** For gauges: events held back for a hole, and the log's head at the last poll. */
+  private volatile int held;
+  private volatile long lastKnownHead;
   private volatile long released;
   private long gapTimer = -1;
   private boolean repairing;
@@ -87,14 +94,46 @@ public final class Tail {
     context.runOnContext(v -> action.run());
   }
 
-  /** Takes committed events from any thread. */
+  /**
+   * Takes committed events from any thread. Offers that arrive while one is waiting for the
+   * tail's context are taken together, so a busy node releases them in one batch.
+   */
   public void offer(List<LogEvent> events) {
-    context.runOnContext(v -> accept(events));
+    inbox.add(events);
+    if (inboxScheduled.compareAndSet(false, true)) {
+      context.runOnContext(v -> takeInbox());
+    }
+  }
+
+  private void takeInbox() {
+    inboxScheduled.set(false); // before polling: a later offer schedules another take
+    List<LogEvent> events;
+    while ((events = inbox.poll()) != null) {
+      for (LogEvent e : events) {
+        if (e.offset() > released && pending.size() < MAX_PENDING) {
+          pending.put(e.offset(), e);
+        }
+      }
+    }
+    drain();
   }
 
   /** The highest offset released; every offset below it was released before it. */
   public long released() {
     return released;
+  }
+
+  /** Committed events received but held back until an earlier offset arrives. */
+  public int held() {
+    return held;
+  }
+
+  /**
+   * How far this node's released offset trails the log's head as last polled (at least every
+   * second): events committed, on any node, that its readers have not been handed yet.
+   */
+  public long behind() {
+    return Math.max(0, lastKnownHead - released);
   }
 
   /** Gap repairs done so far (reads of the log to fill a hole the bus left). */
@@ -104,10 +143,29 @@ public final class Tail {
 
   /**
    * Completes once an event after {@code offset} was released, or fails with a
-   * {@link TimeoutException} after {@code timeoutMillis}.
+   * {@link TimeoutException} after {@code timeoutMillis}; on the caller's context, where a
+   * request's handler may go on to answer it (the HTTP server allows no other thread).
    */
   public Future<Void> awaitAfter(long offset, long timeoutMillis) {
+    Context caller = Vertx.currentContext();
     Promise<Void> promise = Promise.promise();
+    if (caller == null) {
+      await(promise, offset, timeoutMillis);
+      return promise.future();
+    }
+    Promise<Void> back = Promise.promise();
+    promise.future().onComplete(r -> caller.runOnContext(v -> {
+      if (r.succeeded()) {
+        back.tryComplete();
+      } else {
+        back.tryFail(r.cause());
+      }
+    }));
+    await(promise, offset, timeoutMillis);
+    return back.future();
+  }
+
+  private void await(Promise<Void> promise, long offset, long timeoutMillis) {
     context.runOnContext(v -> {
       if (released > offset) {
         promise.tryComplete();
@@ -123,7 +181,6 @@ public final class Tail {
       });
       promise.future().onComplete(r -> context.owner().cancelTimer(timer));
     });
-    return promise.future();
   }
 
   public void close() {
@@ -164,6 +221,7 @@ public final class Tail {
       }
       wakeWaiters();
     }
+    held = pending.size();
     if (pending.isEmpty()) {
       cancelGapTimer();
     } else if (gapTimer < 0) {
@@ -213,6 +271,7 @@ public final class Tail {
         databaseAway = false;
         log.info("the log is readable again");
       }
+      lastKnownHead = Math.max(lastKnownHead, r.result().head());
       if (r.result().head() > released) {
         repair(r.result().head());
       }

@@ -262,7 +262,8 @@ public final class TaskStore {
 
   private static List<String> strings(String text) {
     try {
-      return text == null ? List.of() : Json.MAPPER.readValue(text, STRINGS);
+      // Most tasks have no labels and no shares: no parser for those.
+      return text == null || text.equals("[]") ? List.of() : Json.MAPPER.readValue(text, STRINGS);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

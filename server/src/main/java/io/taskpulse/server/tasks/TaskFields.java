@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads the fields a client may set on a task from a JSON object, validating each and naming
@@ -24,6 +25,11 @@ public final class TaskFields {
   public static final int MAX_LABELS = 32;
   public static final int MAX_ID = 200;
   public static final int MAX_JSON_VALUE = 256 * 1024;
+  /**
+   * Queue names travel in URL paths ({@code /queues/{queue}/claim}): letters, digits and
+   * {@code . _ : -}, so a name never needs escaping and never means two things.
+   */
+  public static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
   /** Fields a create or a PATCH may carry. {@code status} is handled by the caller. */
   private static final Set<String> SETTABLE = Set.of("title", "description", "status", "stage",
@@ -61,7 +67,8 @@ public final class TaskFields {
         case "teamId" -> b.teamId = id("teamId", v, true);
         case "priority" -> b.priority = priority(v);
         case "labels" -> b.labels = labels(v);
-        case "queue" -> b.queue = id("queue", v, true);
+        case "queue" -> b.queue = v == null || v.isNull() ? null
+            : queue(text("queue", v, MAX_ID, false));
         case "dueAt" -> b.dueAt = time("dueAt", v);
         case "maxAttempts" -> b.maxAttempts = integer("maxAttempts", v, 1, 100);
         case "retryBackoffSeconds" ->
@@ -124,6 +131,14 @@ public final class TaskFields {
       throw Problem.invalid(field, "must be a non-empty id without control characters");
     }
     return s;
+  }
+
+  /** A queue name by {@link #QUEUE}; 400 naming {@code queue} otherwise. */
+  public static String queue(String name) {
+    if (name == null || !QUEUE.matcher(name).matches()) {
+      throw Problem.invalid("queue", "must be 1 to 100 letters, digits or . _ : -");
+    }
+    return name;
   }
 
   public static int integer(String field, JsonNode v, int min, int max) {

@@ -282,8 +282,15 @@ public final class TaskService {
   /** Adds a timeline entry; the event carries it, and the task's version moves on. */
   public Entry addEntry(Principal p, String id, String kind, String text, JsonNode data,
       Actor actor) {
+    return addEntry(p, id, kind, text, data, null, actor);
+  }
+
+  /** As above; with {@code worker}, only while that worker holds the task (like progress). */
+  public Entry addEntry(Principal p, String id, String kind, String text, JsonNode data,
+      String worker, Actor actor) {
     Entry[] added = new Entry[1];
     mutate(p, id, null, actor, (before, b, tx) -> {
+      checkLease(before, worker);
       added[0] = addEntry(tx, before, kind, text, data, actor);
       return new Outcome(Event.ENTRY_ADDED, added[0]);
     });
@@ -331,16 +338,15 @@ public final class TaskService {
 
   public void delete(Principal p, String id, Long expectedVersion, Actor actor) {
     long key = taskId(id);
-    List<LogEvent> events = db.write(tx -> {
+    this.<Void>write(tx -> {
       Task before = visibleLocked(tx, p, key, id);
       requireManager(p, before, "delete it");
       checkVersion(before, expectedVersion);
       store.delete(tx, key);
       Instant now = clock.instant();
-      return eventLog.append(tx, List.of(new EventLog.Draft(Event.DELETED, before, null, actor,
-          Map.of(), null, now)));
+      return new Result<>(null, eventLog.append(tx, List.of(new EventLog.Draft(Event.DELETED,
+          before, null, actor, Map.of(), null, now))));
     });
-    bus.publish(events);
   }
 
   /** Moves the status by the table, and sets what the move implies, as of {@code b.updatedAt}. */
@@ -443,9 +449,13 @@ public final class TaskService {
     }).value();
   }
 
-  /** Commits, then publishes what was committed; nothing is published for a rollback. */
+  /**
+   * Commits, then publishes what was committed; nothing is published for a rollback. On
+   * PostgreSQL the transaction may be shared with other changes queued beside it (group
+   * commit): the change and its event still commit together, and this returns after.
+   */
   <T> Result<T> write(Body<T> body) {
-    Result<T> result = db.write(body::run);
+    Result<T> result = db.writeGrouped(body::run);
     bus.publish(result.events());
     return result;
   }
