@@ -22,13 +22,13 @@ import org.slf4j.LoggerFactory;
  * Carries events between nodes over Redis pub/sub. A node hands its own events to its tail
  * at once, then publishes them; other nodes' events arrive from Redis. Events are spread over
  * {@code channels} channels by task, so the layout can later be sharded across Redis servers;
- * order is restored by the tail from the offsets. Redis is an accelerator: when it is away
+ * order is restored by the tail from the offsets. Channel names carry the log's epoch: the
+ * offsets of another database would otherwise be taken for this one's. Redis is an accelerator: when it is away
  * the tail reads what it missed from the log, and this bus reconnects by itself.
  */
 public final class RedisBus implements Bus {
 
   private static final Logger log = LoggerFactory.getLogger(RedisBus.class);
-  private static final String PREFIX = "taskpulse:events:";
   private static final TypeReference<List<LogEvent>> EVENTS = new TypeReference<>() {};
 
   /** What goes over the wire: the sending node, so it can skip its own messages. */
@@ -38,6 +38,8 @@ public final class RedisBus implements Bus {
   private final Redis publisher;
   private final Redis subscriberClient;
   private final int channels;
+  /** {@code taskpulse:<epoch>:events:}: deployments on other databases share Redis safely. */
+  private final String prefix;
   private final String nodeId = UUID.randomUUID().toString();
   private final AtomicLong published = new AtomicLong();
   private final AtomicLong publishFailures = new AtomicLong();
@@ -49,9 +51,14 @@ public final class RedisBus implements Bus {
   private volatile Runnable onReconnect = () -> {};
   private long backoffMillis = 100;
 
-  public RedisBus(Vertx vertx, String url, int channels) {
+  /**
+   * @param epoch the log's epoch: it names the channels, so only nodes of the same database
+   *     (the same log) hear each other, even when several deployments share one Redis
+   */
+  public RedisBus(Vertx vertx, String url, int channels, String epoch) {
     this.vertx = vertx;
     this.channels = channels;
+    this.prefix = "taskpulse:" + epoch + ":events:";
     RedisOptions options = new RedisOptions().setConnectionString(url).setMaxPoolSize(8)
         .setMaxPoolWaiting(10_000).setMaxWaitingHandlers(10_000);
     this.publisher = Redis.createClient(vertx, options);
@@ -71,7 +78,7 @@ public final class RedisBus implements Bus {
     }
     receiver.accept(events);
     String payload = Json.write(new Message(nodeId, events));
-    String channel = PREFIX + Math.floorMod(events.get(0).taskId().hashCode(), channels);
+    String channel = prefix + Math.floorMod(events.get(0).taskId().hashCode(), channels);
     publisher.send(Request.cmd(Command.PUBLISH).arg(channel).arg(payload)).onComplete(r -> {
       if (r.succeeded()) {
         published.incrementAndGet();
@@ -122,7 +129,7 @@ public final class RedisBus implements Bus {
       conn.endHandler(v -> lost(conn, "connection closed"));
       Request req = Request.cmd(Command.SUBSCRIBE);
       for (int i = 0; i < channels; i++) {
-        req.arg(PREFIX + i);
+        req.arg(prefix + i);
       }
       return conn.send(req).map(r -> conn);
     }).onComplete(r -> {

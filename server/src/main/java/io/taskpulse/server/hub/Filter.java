@@ -1,6 +1,7 @@
 package io.taskpulse.server.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.errors.Problem;
 import io.taskpulse.server.log.LogEvent;
 import io.taskpulse.server.tasks.Status;
@@ -84,8 +85,9 @@ public record Filter(Set<String> statuses, String assignee, Set<String> types) {
         && (assignee == null || assignee.equals(t.assignee()));
   }
 
-  public boolean matches(LogEvent e) {
-    if (!types.isEmpty() && !types.contains(e.type())) {
+  /** Whether {@code e} passes, by the type {@code p} receives it under. */
+  public boolean matches(LogEvent e, Principal p) {
+    if (!types.isEmpty() && !types.contains(e.typeFor(p))) {
       return false;
     }
     if (!statuses.isEmpty() && e.statuses().stream().noneMatch(statuses::contains)) {

@@ -56,6 +56,7 @@ public final class Hub {
   private final AtomicLong catchUps = new AtomicLong();
   private final LongAdder deliveries = new LongAdder();
   private final AtomicInteger paused = new AtomicInteger();
+  private final Map<String, AtomicInteger> byTransport = new ConcurrentHashMap<>();
   private final Metrics metrics;
 
   public Hub(Vertx vertx, Db db, EventLog eventLog, TaskService tasks, AccountService accounts,
@@ -100,6 +101,16 @@ public final class Hub {
     }
   }
 
+  void counted(String transport, int delta) {
+    byTransport.computeIfAbsent(transport, t -> new AtomicInteger()).addAndGet(delta);
+  }
+
+  /** Subscriptions of one transport on this node; for metrics. */
+  public int subscriptions(String transport) {
+    AtomicInteger n = byTransport.get(transport);
+    return n == null ? 0 : n.get();
+  }
+
   /** Subscriptions on every shard; for metrics and tests. */
   public int subscriptions() {
     return shards.values().stream().mapToInt(Shard::size).sum();
@@ -119,8 +130,10 @@ public final class Hub {
     return paused.get();
   }
 
-  void delivered() {
-    deliveries.increment();
+  /** {@code count} readers on one event loop were just written {@code e}. */
+  void written(LogEvent e, int count) {
+    deliveries.add(count);
+    metrics.written(e.at());
   }
 
   void paused(int delta) {
@@ -232,7 +245,7 @@ public final class Hub {
           Principal now = sink.principal();
           for (LogEvent e : page.events()) {
             if (e.offset() > s.cursor && s.wants(e, now)) {
-              sink.write(sink.eventFrame(s, e, e.lostSight(now)));
+              sink.write(new Frame(sink.eventFrame(s, e, e.retypedFor(now))));
               deliveries.increment();
             }
             s.cursor = Math.max(s.cursor, e.offset());
@@ -246,12 +259,5 @@ public final class Hub {
             catchUp(s);
           }
         });
-  }
-
-  /** Re-files a subscription after its connection's principal changed. */
-  public void reindex(Subscription s) {
-    if (!s.isClosed()) {
-      s.shard.reindex(s);
-    }
   }
 }

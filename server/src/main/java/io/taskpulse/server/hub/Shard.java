@@ -22,9 +22,42 @@ final class Shard {
   final Context context;
   /** The highest offset this shard has been given; a catch-up that reaches it goes live. */
   long lastDispatched;
-  private final Map<String, Set<Subscription>> index = new HashMap<>();
-  private final Map<String, String> frames = new HashMap<>();
+  private final Map<String, Members> index = new HashMap<>();
+  private final Map<String, Frame> frames = new HashMap<>();
   private int size;
+  /** The frame last looked up for the current event: most readers share one key. */
+  private String lastKey;
+  private Frame lastFrame;
+  /** Events written by the current dispatch, for the hub's counters. */
+  private int written;
+
+  /** The subscriptions under one key: a set to change, an array made from it to iterate. */
+  private static final class Members {
+    final Set<Subscription> set = new HashSet<>();
+    private Subscription[] array;
+
+    void add(Subscription s) {
+      if (set.add(s)) {
+        array = null;
+      }
+    }
+
+    boolean remove(Subscription s) {
+      boolean removed = set.remove(s);
+      if (removed) {
+        array = null;
+      }
+      return removed;
+    }
+
+    /** A snapshot: a subscription closed while it is iterated is skipped by its state. */
+    Subscription[] array() {
+      if (array == null) {
+        array = set.toArray(new Subscription[0]);
+      }
+      return array;
+    }
+  }
 
   Shard(Hub hub, Context context) {
     this.hub = hub;
@@ -55,26 +88,48 @@ final class Shard {
     }
     s.keys = keys;
     for (String key : keys) {
-      index.computeIfAbsent(key, k -> new HashSet<>()).add(s);
+      index.computeIfAbsent(key, k -> new Members()).add(s);
     }
     size++;
+    hub.counted(s.sink().transport(), 1);
   }
 
   void remove(Subscription s) {
     for (String key : s.keys) {
-      Set<Subscription> set = index.get(key);
-      if (set != null && set.remove(s) && set.isEmpty()) {
+      Members members = index.get(key);
+      if (members != null && members.remove(s) && members.set.isEmpty()) {
         index.remove(key);
       }
     }
     s.keys = List.of();
     size--;
+    hub.counted(s.sink().transport(), -1);
   }
 
-  /** Re-files a subscription whose principal changed (a refreshed token with other teams). */
-  void reindex(Subscription s) {
-    remove(s);
-    add(s);
+  /** The current event's frame for {@code key} (an interned string), if built. */
+  Frame frame(String key) {
+    if (key == lastKey) {
+      return lastFrame;
+    }
+    Frame f = frames.get(key);
+    if (f != null) {
+      lastKey = key;
+      lastFrame = f;
+    }
+    return f;
+  }
+
+  Frame keep(String key, Frame frame) {
+    frames.put(key, frame);
+    lastKey = key;
+    lastFrame = frame;
+    return frame;
+  }
+
+  private void clearFrames() {
+    frames.clear();
+    lastKey = null;
+    lastFrame = null;
   }
 
   void dispatch(List<LogEvent> batch) {
@@ -83,7 +138,8 @@ final class Shard {
         continue;
       }
       lastDispatched = e.offset();
-      frames.clear();
+      clearFrames();
+      int before = written;
       visit("admin", e);
       for (String u : e.viewers()) {
         visit("user:" + u, e);
@@ -101,19 +157,25 @@ final class Shard {
       for (String p : e.projectIds()) {
         visit("project:" + p, e);
       }
+      if (written > before) {
+        hub.written(e, written - before);
+      }
     }
-    frames.clear();
+    clearFrames();
+    written = 0;
   }
 
   private void visit(String key, LogEvent e) {
-    Set<Subscription> subs = index.get(key);
-    if (subs == null) {
+    Members members = index.get(key);
+    if (members == null) {
       return;
     }
-    for (Subscription s : subs) {
+    for (Subscription s : members.array()) {
       if (s.lastOffered != e.offset()) {
         s.lastOffered = e.offset();
-        s.offer(e, frames);
+        if (s.offer(e)) {
+          written++;
+        }
       }
     }
   }

@@ -12,21 +12,27 @@ import io.taskpulse.server.tasks.Snapshot;
  */
 public interface Sink {
 
+  /** The kind of connection, for metrics: {@code websocket} or {@code sse}. */
+  String transport();
+
   /** The caller, as of the last token the connection presented. */
   Principal principal();
 
   /**
-   * The bytes of one event for {@code sub}; {@code lostSight} means the event took the
-   * reader's sight of the task and goes out as {@code task.unshared}. Frames with the same
+   * The bytes of one event for {@code sub}; {@code retyped} means the reader receives it
+   * under another type than the stored one ({@link LogEvent#typeFor}). Frames with the same
    * {@link #frameKey} for one event are identical, so the hub builds them once.
    */
-  String eventFrame(Subscription sub, LogEvent e, boolean lostSight);
+  String eventFrame(Subscription sub, LogEvent e, boolean retyped);
 
   /** Frames of subscriptions with equal keys are interchangeable for any one event. */
   String frameKey(Subscription sub);
 
-  /** Writes a frame; returns false when the connection's queue is now full. */
-  boolean write(String frame);
+  /**
+   * Writes a frame, without waiting for the socket; returns false when the connection's queue
+   * is now full. The same frame goes to many connections: its bytes must not be changed.
+   */
+  boolean write(Frame frame);
 
   /** Whether live events may be written now (the queue has room). */
   boolean writable();

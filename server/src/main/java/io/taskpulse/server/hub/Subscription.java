@@ -4,7 +4,6 @@ import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.log.LogEvent;
 import io.taskpulse.server.log.Stream;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A cursor on the log for one reader: what it follows, and the offset up to which it has been
@@ -28,6 +27,9 @@ public final class Subscription {
   long lastOffered = -1;
   /** The index keys it is filed under, kept for removal. */
   List<String> keys = List.of();
+  /** Its frame keys, plain and retyped, made once: they are looked up per delivery. */
+  private String frameKey;
+  private String retypedFrameKey;
 
   Subscription(String id, List<Stream> streams, Filter filter, Sink sink, Shard shard) {
     this.id = id;
@@ -87,7 +89,7 @@ public final class Subscription {
 
   /** Whether this reader gets {@code e}: it may see it, follows its stream, and its filter. */
   boolean wants(LogEvent e, Principal p) {
-    if (!e.visibleTo(p) || !filter.matches(e)) {
+    if (!e.visibleTo(p) || !filter.matches(e, p)) {
       return false;
     }
     for (Stream s : streams) {
@@ -98,31 +100,39 @@ public final class Subscription {
     return false;
   }
 
-  /** A live event from the shard; frames are shared through {@code frames} for this event. */
-  void offer(LogEvent e, Map<String, String> frames) {
+  /**
+   * A live event from the shard; frames are shared through the shard for this event.
+   * Returns whether it was written.
+   */
+  boolean offer(LogEvent e) {
     if (state != State.LIVE || e.offset() <= cursor) {
-      return;
+      return false;
     }
     if (!sink.writable()) {
       state(State.PAUSED); // the connection's queue is full: resume from the log on drain
-      return;
+      return false;
     }
     cursor = e.offset();
     Principal p = sink.principal();
     if (!wants(e, p)) {
-      return;
+      return false;
     }
-    boolean lost = e.lostSight(p);
-    String key = sink.frameKey(this) + (lost ? "|lost" : "");
-    String frame = frames.get(key);
+    boolean retyped = e.retypedFor(p);
+    if (frameKey == null) {
+      // Interned: subscriptions with equal keys share one instance, so the shard's
+      // last-frame check is a comparison of references.
+      frameKey = sink.frameKey(this).intern();
+      retypedFrameKey = (frameKey + "|retyped").intern();
+    }
+    String key = retyped ? retypedFrameKey : frameKey;
+    Frame frame = shard.frame(key);
     if (frame == null) {
-      frame = sink.eventFrame(this, e, lost);
-      frames.put(key, frame);
+      frame = shard.keep(key, new Frame(sink.eventFrame(this, e, retyped)));
     }
-    shard.hub.delivered();
     if (!sink.write(frame)) {
       state(State.PAUSED);
     }
+    return true;
   }
 
   /** Called by the sink when its queue drained: catch up from the log where this reader is. */

@@ -1,8 +1,8 @@
 package io.taskpulse.server.transport;
 
+import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** The live connections of this node, by user: for limits, metrics and a clean shutdown. */
 public final class Connections {
@@ -12,10 +12,16 @@ public final class Connections {
     void goingAway();
 
     String transport();
+
+    /**
+     * The user's account changed (disabled, a team left, the admin role lost or regained):
+     * check the connection's standing again, on its own event loop. Callable from any thread.
+     */
+    void recheck();
   }
 
   private final Set<Live> all = ConcurrentHashMap.newKeySet();
-  private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<Live>> byUser = new ConcurrentHashMap<>();
   private final int maxPerUser;
   private volatile boolean closing;
 
@@ -28,18 +34,24 @@ public final class Connections {
     if (closing) {
       return false;
     }
-    AtomicInteger count = perUser.computeIfAbsent(user, u -> new AtomicInteger());
-    if (count.incrementAndGet() > maxPerUser) {
-      count.decrementAndGet();
-      return false;
+    boolean[] admitted = {false};
+    byUser.compute(user, (u, set) -> {
+      Set<Live> live = set != null ? set : ConcurrentHashMap.newKeySet();
+      if (live.size() < maxPerUser) {
+        admitted[0] = live.add(connection);
+      }
+      return live.isEmpty() ? null : live;
+    });
+    if (admitted[0]) {
+      all.add(connection);
     }
-    all.add(connection);
-    return true;
+    return admitted[0];
   }
 
   public void release(String user, Live connection) {
     if (all.remove(connection)) {
-      perUser.computeIfPresent(user, (u, c) -> c.decrementAndGet() <= 0 ? null : c);
+      byUser.computeIfPresent(user, (u, set) -> set.remove(connection) && set.isEmpty() ? null
+          : set);
     }
   }
 
@@ -53,6 +65,16 @@ public final class Connections {
 
   public boolean closing() {
     return closing;
+  }
+
+  /** Asks every live connection of these users to check its standing again. */
+  public void recheck(Collection<String> users) {
+    for (String user : users) {
+      Set<Live> live = byUser.get(user);
+      if (live != null) {
+        live.forEach(Live::recheck);
+      }
+    }
   }
 
   /** Tells every connection the node is going away (WebSocket close 1001). */

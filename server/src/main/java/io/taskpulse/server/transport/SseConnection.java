@@ -1,7 +1,10 @@
 package io.taskpulse.server.transport;
 
+import io.taskpulse.server.auth.AccountCheck;
 import io.taskpulse.server.auth.Principal;
+import io.netty.buffer.Unpooled;
 import io.taskpulse.server.hub.Filter;
+import io.taskpulse.server.hub.Frame;
 import io.taskpulse.server.hub.Hub;
 import io.taskpulse.server.hub.Sink;
 import io.taskpulse.server.hub.Subscription;
@@ -9,9 +12,11 @@ import io.taskpulse.server.json.Json;
 import io.taskpulse.server.log.LogEvent;
 import io.taskpulse.server.log.Stream;
 import io.taskpulse.server.tasks.Snapshot;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.HttpServerResponse;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,19 +30,34 @@ public final class SseConnection implements Sink, Connections.Live {
 
   private final HttpServerResponse response;
   private final Vertx vertx;
-  private final Principal principal;
+  private final Context context;
+  /** The caller as the token says; {@link #principal} is what the records allow of it. */
+  private final Principal fromToken;
+  private Principal principal;
+  private final AccountCheck accountCheck;
   private final Connections connections;
+  private final Clock clock;
   private Subscription subscription;
+  private Hub hub;
   private boolean closed;
   private long heartbeatTimer = -1;
   private long expiryTimer = -1;
 
-  public SseConnection(HttpServerResponse response, Vertx vertx, Principal principal,
-      Connections connections) {
+  /**
+   * @param fromToken the caller as the token says
+   * @param principal the caller as the account's records allow it now
+   * @param clock the node's clock, against which token expiry is timed
+   */
+  public SseConnection(HttpServerResponse response, Vertx vertx, Principal fromToken,
+      Principal principal, AccountCheck accountCheck, Connections connections, Clock clock) {
     this.response = response;
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.fromToken = fromToken;
     this.principal = principal;
+    this.accountCheck = accountCheck;
     this.connections = connections;
+    this.clock = clock;
   }
 
   /** Starts the stream; false (and a 429-like refusal) when the user has too many. */
@@ -59,15 +79,39 @@ public final class SseConnection implements Sink, Connections.Live {
       }
     });
     heartbeatTimer = vertx.setPeriodic(heartbeatSeconds * 1000L, t -> {
-      if (!closed) {
+      if (!clock.instant().isBefore(principal.expiresAt())) {
+        expire(); // the node's clock was moved past the expiry: the timer runs in real time
+      } else if (!closed) {
         response.write(": keep-alive\n\n");
       }
     });
-    long millis = Math.max(1, principal.expiresAt().toEpochMilli() - Instant.now().toEpochMilli());
-    expiryTimer = vertx.setTimer(millis, t -> fail("token_expired",
-        "the token expired; reconnect with a fresh one"));
+    long millis = Math.max(1, principal.expiresAt().toEpochMilli() - clock.millis());
+    expiryTimer = vertx.setTimer(millis, t -> expire());
+    this.hub = hub;
     subscription = hub.subscribe("sse", streams, filter, this, after, epoch);
     return true;
+  }
+
+  private void expire() {
+    fail("token_expired", "the token expired; reconnect with a fresh one");
+  }
+
+  @Override
+  public void recheck() {
+    context.runOnContext(v -> {
+      if (closed) {
+        return;
+      }
+      Principal allowed = accountCheck.current(fromToken).orElse(null);
+      if (allowed == null) {
+        fail("account_disabled", "this account was disabled");
+      } else if (!WebSocketConnection.sameSight(principal, allowed)) {
+        // A team left or joined, or the admin role changed: start over from a snapshot, as
+        // the WebSocket does (the stream ends; connect again without Last-Event-ID).
+        principal = allowed;
+        fail("resubscribe", WebSocketConnection.ACCESS_CHANGED);
+      }
+    });
   }
 
   private void fail(String code, String message) {
@@ -95,7 +139,7 @@ public final class SseConnection implements Sink, Connections.Live {
 
   @Override
   public void goingAway() {
-    vertx.runOnContext(v -> {
+    context.runOnContext(v -> { // the response's own event loop: no other may write to it
       if (!closed) {
         response.end();
         cleanUp();
@@ -121,20 +165,27 @@ public final class SseConnection implements Sink, Connections.Live {
   }
 
   @Override
-  public String eventFrame(Subscription sub, LogEvent e, boolean lostSight) {
-    String type = lostSight ? e.typeFor(principal) : e.type();
+  public String eventFrame(Subscription sub, LogEvent e, boolean retyped) {
+    String type = retyped ? e.typeFor(principal) : e.type();
     return "id: " + e.offset() + "\nevent: " + type + "\ndata: "
-        + (lostSight ? e.jsonFor(principal) : e.json())
+        + (retyped ? e.jsonFor(principal) : e.json())
         + "\n\n";
   }
 
   @Override
-  public boolean write(String frame) {
+  public boolean write(Frame frame) {
     if (closed) {
       return false;
     }
-    response.write(frame);
+    // The shared UTF-8 bytes, wrapped, not copied: encoded once for every reader of the event.
+    response.write(BufferInternal.buffer(Unpooled.wrappedBuffer(frame.utf8())));
     return !response.writeQueueFull();
+  }
+
+  private void write(String text) {
+    if (!closed) {
+      response.write(text);
+    }
   }
 
   @Override

@@ -2,10 +2,13 @@ package io.taskpulse.server.transport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.taskpulse.server.auth.AccountCheck;
 import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.auth.Tokens;
 import io.taskpulse.server.errors.Problem;
+import io.netty.channel.Channel;
 import io.taskpulse.server.hub.Filter;
+import io.taskpulse.server.hub.Frame;
 import io.taskpulse.server.hub.Hub;
 import io.taskpulse.server.hub.Sink;
 import io.taskpulse.server.hub.Subscription;
@@ -13,15 +16,17 @@ import io.taskpulse.server.json.Json;
 import io.taskpulse.server.log.LogEvent;
 import io.taskpulse.server.log.Stream;
 import io.taskpulse.server.tasks.Snapshot;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
-import java.time.Instant;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.websocket.WebSocketFrameImpl;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,57 +44,83 @@ public final class WebSocketConnection implements Sink, Connections.Live {
   public static final short FORBIDDEN = 4003;
   public static final short POLICY = 4008;
   public static final short MALFORMED = 4400;
+  /** The server's WebSocket frame size (HttpServerOptions in Taskpulse); larger goes split. */
+  public static final int MAX_FRAME_BYTES = 64 * 1024;
+  /** Why a subscription is ended with {@code resubscribe} when the account's standing moved. */
+  static final String ACCESS_CHANGED = "your access changed (a team or the admin role);"
+      + " subscribe again for a snapshot";
 
   /** The rules a connection lives by. */
   public record Limits(int maxMessageBytes, int maxSubscriptions, double messagesPerSecond,
       double messageBurst, int heartbeatSeconds, int authTimeoutSeconds, int writeQueueBytes) {}
 
   private final ServerWebSocket ws;
+  private final FrameWriter frames = new FrameWriter();
+  private final Channel channel;
   private final Vertx vertx;
   private final Hub hub;
   private final Tokens tokens;
-  private final Predicate<String> disabled;
+  private final AccountCheck accountCheck;
   private final Connections connections;
   private final Limits limits;
+  private final Clock clock;
+  private final Context context;
   private final String id = UUID.randomUUID().toString();
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+  /** The caller as the last token said; {@link #principal} is what the records allow of it. */
+  private Principal fromToken;
   private Principal principal;
   private boolean closed;
   /** Whether the socket's queue had room after the last write; asking the socket costs more. */
   private boolean roomInQueue = true;
+  /** Set only in the token's last second; until then {@link Pulse} ticks look at the end. */
   private long expiryTimer = -1;
-  private long heartbeatTimer = -1;
   private long authTimer = -1;
-  private long lastHeard = System.nanoTime();
+  private final Pulse pulse;
+  /** This connection's place in {@link #pulse}; -1 when out. */
+  int pulseSlot = -1;
+  private long nextBeat;
+  /** Pings sent since the peer was last heard from. */
+  private int unanswered;
   private double allowance;
   private long allowanceAt = System.nanoTime();
 
-  public WebSocketConnection(ServerWebSocket ws, Vertx vertx, Hub hub, Tokens tokens,
-      Predicate<String> disabled, Connections connections, Limits limits) {
+  /**
+   * @param channel the upgraded socket's, for writing shared event frames directly
+   * @param clock the node's clock, against which token expiry is timed (as {@link Tokens}
+   *     checks it)
+   */
+  public WebSocketConnection(ServerWebSocket ws, Channel channel, Vertx vertx, Hub hub,
+      Tokens tokens, AccountCheck accountCheck, Connections connections, Limits limits,
+      Clock clock) {
     this.ws = ws;
+    this.channel = channel;
     this.vertx = vertx;
     this.hub = hub;
     this.tokens = tokens;
-    this.disabled = disabled;
+    this.accountCheck = accountCheck;
     this.connections = connections;
     this.limits = limits;
+    this.clock = clock;
+    this.context = vertx.getOrCreateContext();
+    this.pulse = Pulse.of(context, vertx);
     this.allowance = limits.messageBurst();
   }
 
   /** Wires the socket; {@code token} is the upgrade URL's {@code ?token=}, if any. */
   public void start(String token) {
     ws.setWriteQueueMaxSize(limits.writeQueueBytes());
+    channel.pipeline().addFirst("taskpulse-frames", frames);
+    frames.onDrain(this::drained);
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> close(MALFORMED, "malformed", "binary messages are not part"
         + " of the protocol"));
-    ws.pongHandler(b -> lastHeard = System.nanoTime());
-    ws.drainHandler(v -> {
-      roomInQueue = true;
-      List.copyOf(subscriptions.values()).forEach(Subscription::resume);
-    });
+    ws.pongHandler(b -> unanswered = 0);
+    ws.drainHandler(v -> drained());
     ws.closeHandler(v -> cleanUp());
     ws.exceptionHandler(e -> log.debug("connection {}: {}", id, e.getMessage()));
-    heartbeatTimer = vertx.setPeriodic(limits.heartbeatSeconds() * 1000L, t -> heartbeat());
+    nextBeat = System.nanoTime() + heartbeatNanos();
+    pulse.add(this);
     if (token != null) {
       authenticate(token, null);
     } else {
@@ -103,7 +134,7 @@ public final class WebSocketConnection implements Sink, Connections.Live {
   }
 
   private void onText(String text) {
-    lastHeard = System.nanoTime();
+    unanswered = 0;
     if (closed) {
       return;
     }
@@ -154,7 +185,8 @@ public final class WebSocketConnection implements Sink, Connections.Live {
       close(UNAUTHORIZED, "unauthorized", e.getMessage());
       return;
     }
-    if (disabled.test(p.userId())) {
+    Principal allowed = accountCheck.current(p).orElse(null);
+    if (allowed == null) {
       close(UNAUTHORIZED, "unauthorized", "this account is disabled");
       return;
     }
@@ -164,12 +196,18 @@ public final class WebSocketConnection implements Sink, Connections.Live {
             + p.userId());
         return;
       }
-      principal = p; // refreshed: new expiry, perhaps other teams
-      subscriptions.values().forEach(hub::reindex);
+      fromToken = p;
+      // Refreshed: a new expiry, perhaps other teams. Subscriptions stay filed as they are
+      // unless the user's sight moved, and then they start over anyway.
+      boolean moved = !sameSight(principal, allowed);
+      principal = allowed;
       scheduleExpiry();
       ObjectNode ok = frame("authenticated", msgId);
       ok.put("expiresAt", Json.format(p.expiresAt()));
       send(ok);
+      if (moved) {
+        startOver();
+      }
       return;
     }
     if (!connections.admit(p.userId(), this)) {
@@ -177,7 +215,8 @@ public final class WebSocketConnection implements Sink, Connections.Live {
           : "too many connections for user " + p.userId());
       return;
     }
-    principal = p;
+    fromToken = p;
+    principal = allowed;
     if (authTimer >= 0) {
       vertx.cancelTimer(authTimer);
     }
@@ -190,13 +229,85 @@ public final class WebSocketConnection implements Sink, Connections.Live {
     send(hello);
   }
 
+  /** After each auth: a refresh may have moved the token's end out of its last second. */
   private void scheduleExpiry() {
     if (expiryTimer >= 0) {
       vertx.cancelTimer(expiryTimer);
+      expiryTimer = -1;
     }
-    long millis = Math.max(1, principal.expiresAt().toEpochMilli() - Instant.now().toEpochMilli());
-    expiryTimer = vertx.setTimer(millis, t -> close(UNAUTHORIZED, "token_expired",
-        "the token expired; reconnect with a fresh one"));
+    armExpiry(principal.expiresAt().toEpochMilli() - clock.millis());
+  }
+
+  /**
+   * In the token's last second, a timer for the very millisecond: expiry stays as punctual as
+   * with a timer per connection for its whole life.
+   */
+  private void armExpiry(long leftMillis) {
+    if (leftMillis <= Pulse.TICK_MILLIS && expiryTimer < 0) {
+      expiryTimer = vertx.setTimer(Math.max(1, leftMillis), t -> expire());
+    }
+  }
+
+  /** From {@link Pulse}, about once a second. */
+  void tick(long now) {
+    if (closed) {
+      return;
+    }
+    if (principal != null) {
+      long left = principal.expiresAt().toEpochMilli() - clock.millis();
+      if (left <= 0) {
+        expire(); // the node's clock was moved past the expiry: the timers run in real time
+        return;
+      }
+      armExpiry(left);
+    }
+    if (now - nextBeat > -Pulse.TICK_MILLIS * 500_000L) { // due within half a tick
+      nextBeat += heartbeatNanos();
+      if (nextBeat - now < 0) {
+        nextBeat = now + heartbeatNanos(); // the loop was stalled: no burst of catch-up pings
+      }
+      heartbeat();
+    }
+  }
+
+  private long heartbeatNanos() {
+    return limits.heartbeatSeconds() * 1_000_000_000L;
+  }
+
+  private void expire() {
+    close(UNAUTHORIZED, "token_expired", "the token expired; reconnect with a fresh one");
+  }
+
+  @Override
+  public void recheck() {
+    context.runOnContext(v -> {
+      if (closed || principal == null) {
+        return;
+      }
+      Principal allowed = accountCheck.current(fromToken).orElse(null);
+      if (allowed == null) {
+        close(UNAUTHORIZED, "account_disabled", "this account was disabled");
+      } else if (!sameSight(principal, allowed)) {
+        principal = allowed;
+        startOver();
+      }
+    });
+  }
+
+  static boolean sameSight(Principal a, Principal b) {
+    return a.admin() == b.admin() && a.teams().equals(b.teams());
+  }
+
+  /**
+   * A team left or joined, or the admin role changed: events the user may no longer see stop
+   * here and now, and what each subscription holds may have changed with no event to say so
+   * (membership is not in the log), so each starts over from a snapshot.
+   */
+  private void startOver() {
+    for (Subscription sub : List.copyOf(subscriptions.values())) {
+      sub.close();
+      failed(sub, "resubscribe", ACCESS_CHANGED);
+    }
   }
 
   private void subscribe(JsonNode msg, String msgId) {
@@ -238,15 +349,14 @@ public final class WebSocketConnection implements Sink, Connections.Live {
   }
 
   private void heartbeat() {
-    if (closed) {
-      return;
-    }
-    long silentMillis = (System.nanoTime() - lastHeard) / 1_000_000L;
-    if (silentMillis > 2_000L * limits.heartbeatSeconds()) {
+    // Counted in beats, not read off the clock: a tick may come up to a second late, which must
+    // not drop a peer that was never asked.
+    if (unanswered >= 2) {
       log.debug("connection {} of {} is silent; dropping it", id, user());
       ws.close(GOING_AWAY, "no answer to pings");
       return;
     }
+    unanswered++;
     ws.writePing(Buffer.buffer());
   }
 
@@ -287,7 +397,8 @@ public final class WebSocketConnection implements Sink, Connections.Live {
     closed = true;
     subscriptions.values().forEach(Subscription::close);
     subscriptions.clear();
-    for (long timer : new long[] {expiryTimer, heartbeatTimer, authTimer}) {
+    pulse.remove(this);
+    for (long timer : new long[] {expiryTimer, authTimer}) {
       if (timer >= 0) {
         vertx.cancelTimer(timer);
       }
@@ -297,9 +408,18 @@ public final class WebSocketConnection implements Sink, Connections.Live {
     }
   }
 
+  /** The socket has room again: paused subscriptions catch up from the log. */
+  private void drained() {
+    roomInQueue = true;
+    if (!closed) {
+      List.copyOf(subscriptions.values()).forEach(Subscription::resume);
+    }
+  }
+
   @Override
   public void goingAway() {
-    ws.close(GOING_AWAY, "server going away");
+    // Called from the stopping thread; in strict thread mode only the socket's loop writes.
+    context.runOnContext(v -> ws.close(GOING_AWAY, "server going away"));
   }
 
   @Override
@@ -339,21 +459,36 @@ public final class WebSocketConnection implements Sink, Connections.Live {
   }
 
   @Override
-  public String eventFrame(Subscription sub, LogEvent e, boolean lostSight) {
+  public String eventFrame(Subscription sub, LogEvent e, boolean retyped) {
     return "{\"type\":\"event\",\"stream\":" + Json.write(sub.streamName()) + ",\"event\":"
-        + (lostSight ? e.jsonFor(principal) : e.json()) + "}";
+        + (retyped ? e.jsonFor(principal) : e.json()) + "}";
   }
 
   @Override
-  public boolean write(String frame) {
+  public boolean write(Frame frame) {
     if (closed) {
       return false;
     }
     if (ws.isClosed()) {
       return false; // the close handler is on its way and will clean up
     }
-    ws.writeTextMessage(frame);
-    roomInQueue = !ws.writeQueueFull();
+    byte[] utf8 = frame.utf8();
+    if (utf8.length > MAX_FRAME_BYTES) {
+      ws.writeTextMessage(frame.text()); // split into frames the peer accepts
+    } else if (frames.writable()) {
+      // The event's frame, encoded once for all its readers, straight to the socket. Only
+      // while the socket has room: Vert.x queues its own messages only while it has none (and
+      // drains them as soon as it has), so this never overtakes one of them. The socket's
+      // writability is asked, not Vert.x's synchronized writeQueueFull: it is the same mark.
+      try {
+        frames.write(frame.webSocket());
+      } catch (Exception e) {
+        return false; // the channel is going away; its close handler cleans up
+      }
+    } else {
+      ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, utf8, true)); // in order
+    }
+    roomInQueue = frames.writable();
     return roomInQueue;
   }
 

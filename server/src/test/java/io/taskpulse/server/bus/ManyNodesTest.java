@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Three server processes over one PostgreSQL and one Redis: clients and writers on every
  * node; every client receives every event it may see exactly once and in offset order, also
- * across a Redis outage and a node killed with SIGKILL.
+ * across a Redis outage and a node killed with SIGKILL. The outage test kills a private
+ * redis-server; the others use the shared test Redis ({@link TestRedis#shared()}).
  */
 class ManyNodesTest {
 
@@ -45,9 +46,13 @@ class ManyNodesTest {
   final List<WsClient> clients = new ArrayList<>();
 
   @BeforeEach
-  void start() throws Exception {
+  void start() {
     database = TestDatabases.freshPostgres();
-    redis = TestRedis.start();
+  }
+
+  /** Three nodes on this test's database and {@code redis}. */
+  void startNodes(TestRedis redis) throws Exception {
+    this.redis = redis;
     for (int i = 0; i < 3; i++) {
       nodes.add(ServerProcess.start(Files.createTempDirectory("taskpulse-node" + i),
           ServerProcess.freePort(), Map.of("TASKPULSE_DATABASE_URL", database,
@@ -61,8 +66,12 @@ class ManyNodesTest {
     for (ServerProcess node : nodes) {
       node.close();
     }
-    redis.close();
-    TestDatabases.dropPostgres(database);
+    if (redis != null) {
+      redis.close();
+    }
+    if (database != null) {
+      TestDatabases.dropPostgres(database);
+    }
   }
 
   static String token(String user, boolean admin, String... teams) {
@@ -92,6 +101,7 @@ class ManyNodesTest {
 
   @Test
   void everyClientOnEveryNodeGetsEveryVisibleEventOnceInOrder() throws Exception {
+    startNodes(TestRedis.shared());
     List<String> teamTasks = new ArrayList<>();
     Api setup = api(nodes.get(0), "w0", "core");
     for (int i = 0; i < 6; i++) {
@@ -153,6 +163,7 @@ class ManyNodesTest {
   @Test
   void aRedisOutageLosesNothingAndDeliveryIsFastAgainWithinASecondOfItsReturn()
       throws Exception {
+    startNodes(TestRedis.start()); // killed and restarted below: our own
     Api setup = api(nodes.get(0), "w0", "core");
     String task = setup.create("{\"title\":\"through the outage\",\"teamId\":\"core\"}");
     long head = setup.get("/api/v1/tasks?limit=1").json().get("offset").asLong();
@@ -226,6 +237,7 @@ class ManyNodesTest {
 
   @Test
   void clientsOfAKilledNodeResumeOnAnotherWithNothingLost() throws Exception {
+    startNodes(TestRedis.shared());
     Api writer = api(nodes.get(1), "w1", "core");
     String task = writer.create("{\"title\":\"survivor\",\"teamId\":\"core\"}");
     long head = writer.get("/api/v1/tasks?limit=1").json().get("offset").asLong();

@@ -209,10 +209,16 @@ class WebSocketDeliveryTest {
       JsonNode gone = bob.nextOfType("event").get("event");
       assertThat(gone.get("type").asText()).isEqualTo("task.unshared");
 
-      // Reassigned away: carl hears it as losing the task, then nothing more.
+      // carl keeps sight through bob's unshare: to him it is an update naming the share,
+      // since task.unshared always means "you lost sight".
       assertThat(carl.nextOfType("event").at("/event/type").asText()).isEqualTo("task.shared");
-      carl.nextOfType("event");
-      carl.nextOfType("event");
+      assertThat(carl.nextOfType("event").at("/event/type").asText()).isEqualTo("task.progress");
+      JsonNode kept = carl.nextOfType("event").get("event");
+      assertThat(kept.get("type").asText()).isEqualTo("task.updated");
+      assertThat(kept.at("/changes/sharedWith").toString()).isEqualTo("[[\"share-bob\"],[]]");
+      assertThat(kept.at("/task/sharedWith")).isEmpty();
+
+      // Reassigned away: carl hears it as losing the task, then nothing more.
       alice.patch("/api/v1/tasks/" + id, "{\"assignee\":\"share-dave\"}");
       JsonNode lost = carl.nextOfType("event").get("event");
       assertThat(lost.get("type").asText()).isEqualTo("task.unshared");
