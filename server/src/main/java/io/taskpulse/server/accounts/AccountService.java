@@ -1,6 +1,7 @@
 package io.taskpulse.server.accounts;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.taskpulse.server.auth.AccountCheck;
 import io.taskpulse.server.auth.Passwords;
 import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.errors.Problem;
@@ -14,19 +15,23 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
  * Users, teams and projects. Admins manage accounts and teams; users change their own name and
  * password; anyone may create a project, in a team they belong to. Blocks on the database.
  */
-public final class AccountService {
+public final class AccountService implements AccountCheck {
 
   private static final Pattern ACCOUNT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
   private static final int MIN_PASSWORD = 8;
@@ -36,7 +41,9 @@ public final class AccountService {
   private final Db db;
   private final TaskStore tasks;
   private final Clock clock;
-  private volatile Set<String> disabled = Set.of();
+  /** Every built-in account as the database said at the last refresh. */
+  private volatile Map<String, Standing> standings = Map.of();
+  private final List<Consumer<Set<String>>> standingListeners = new CopyOnWriteArrayList<>();
 
   public AccountService(Db db, TaskStore tasks, Clock clock) {
     this.db = db;
@@ -51,12 +58,16 @@ public final class AccountService {
    * created it (generated unless {@code password} is given), else empty.
    */
   public Optional<String> ensureAdmin(String password) {
+    String exists = "SELECT 1 FROM users WHERE id = 'admin'";
+    if (db.read(tx -> tx.one(exists, rs -> 1)).isPresent()) {
+      return Optional.empty(); // every start after the first: no hash (half a second) to make
+    }
     String chosen = password != null ? password : Passwords.generate();
     String hash = Passwords.hash(chosen);
     long now = clock.millis();
     return db.write(tx -> {
-      if (tx.one("SELECT 1 FROM users WHERE id = 'admin'", rs -> 1).isPresent()) {
-        return Optional.empty();
+      if (tx.one(exists, rs -> 1).isPresent()) {
+        return Optional.empty(); // another node made it meanwhile
       }
       tx.update("INSERT INTO users (id, name, password_hash, admin, disabled, created_at,"
           + " updated_at) VALUES ('admin', 'Administrator', ?, 1, 0, ?, ?)", hash, now, now);
@@ -71,12 +82,33 @@ public final class AccountService {
     Optional<String[]> row = db.read(tx -> tx.one(
         "SELECT password_hash, disabled FROM users WHERE id = ?",
         rs -> new String[] {rs.getString(1), Integer.toString(rs.getInt(2))}, username));
-    boolean ok = row.isPresent() && Passwords.verify(password, row.get()[0])
-        && row.get()[1].equals("0");
+    // An unknown user costs a hash too, so the time of the answer does not tell who exists.
+    boolean matches = Passwords.verify(password, row.isPresent() ? row.get()[0]
+        : UnknownUser.HASH);
+    boolean ok = row.isPresent() && matches && row.get()[1].equals("0");
     if (!ok) {
       throw Problem.unauthorized("wrong username or password");
     }
     return user(username);
+  }
+
+  /**
+   * The account behind a token being refreshed, as the database has it now (teams, roles).
+   * A token whose user has no built-in account, or whose account is disabled, gets 401: a
+   * refresh is a sign-in by token, and those could not sign in.
+   */
+  public User refreshable(String userId) {
+    User user = db.read(tx -> findUser(tx, userId)).orElseThrow(() -> Problem.unauthorized(
+        "only built-in accounts can refresh a token; " + userId + " has none"));
+    if (user.disabled()) {
+      throw Problem.unauthorized("this account is disabled");
+    }
+    return user;
+  }
+
+  /** A hash no password is checked against successfully; made on first use (it is slow). */
+  private static final class UnknownUser {
+    static final String HASH = Passwords.hash(Passwords.generate());
   }
 
   public User user(String id) {
@@ -98,6 +130,7 @@ public final class AccountService {
     } catch (Db.UniqueViolation e) {
       throw Problem.conflict("a user " + id + " already exists");
     }
+    refreshStandings(); // from now on the account's records, not its tokens alone, count
     return user(id);
   }
 
@@ -168,21 +201,82 @@ public final class AccountService {
       }
       return null;
     });
-    if (disable != null) {
-      refreshDisabled();
+    if (disable != null || admin != null) {
+      refreshStandings(); // closes or narrows this user's live connections here at once
     }
     return user(id);
   }
 
   /** Whether tokens of this user are refused: the account was disabled. Never blocks. */
   public boolean isDisabled(String userId) {
-    return disabled.contains(userId);
+    Standing s = standings.get(userId);
+    return s != null && s.disabled();
   }
 
-  /** Reloads the disabled accounts; called after a change here and now and then for others'. */
-  public void refreshDisabled() {
-    disabled = Set.copyOf(db.read(tx -> tx.query("SELECT id FROM users WHERE disabled = 1",
-        rs -> rs.getString(1))));
+  /**
+   * A token's principal as the records allow it now (see {@link AccountCheck}): empty for a
+   * disabled account; without the teams a built-in account is no longer a member of, and
+   * without the admin role it no longer has. Never blocks: reads the last refresh.
+   */
+  @Override
+  public Optional<Principal> current(Principal fromToken) {
+    Standing s = standings.get(fromToken.userId());
+    if (s == null) {
+      return Optional.of(fromToken); // not a built-in account: the token is the whole truth
+    }
+    if (s.disabled()) {
+      return Optional.empty();
+    }
+    boolean admin = fromToken.admin() && s.admin();
+    if (admin == fromToken.admin() && s.teams().containsAll(fromToken.teams())) {
+      return Optional.of(fromToken);
+    }
+    Set<String> teams = new HashSet<>(fromToken.teams());
+    teams.retainAll(s.teams());
+    return Optional.of(new Principal(fromToken.userId(), teams, admin, fromToken.expiresAt()));
+  }
+
+  /**
+   * Calls {@code listener} with the ids of the accounts whose standing (disabled, admin,
+   * teams) changed at a refresh, on the refreshing thread; it must not block.
+   */
+  public void onStandingChanged(Consumer<Set<String>> listener) {
+    standingListeners.add(listener);
+  }
+
+  /**
+   * Reloads every account's standing. Called after a change on this node, and every few
+   * seconds for changes made on other nodes. Blocks on the database.
+   */
+  public synchronized void refreshStandings() {
+    Map<String, Standing> next = db.read(tx -> {
+      Map<String, Set<String>> teams = new HashMap<>();
+      for (String[] m : tx.query("SELECT user_id, team_id FROM team_members",
+          rs -> new String[] {rs.getString(1), rs.getString(2)})) {
+        teams.computeIfAbsent(m[0], k -> new HashSet<>()).add(m[1]);
+      }
+      Map<String, Standing> out = new HashMap<>();
+      for (Object[] u : tx.query("SELECT id, admin, disabled FROM users",
+          rs -> new Object[] {rs.getString(1), rs.getInt(2) == 1, rs.getInt(3) == 1})) {
+        String id = (String) u[0];
+        out.put(id, new Standing((Boolean) u[2], (Boolean) u[1],
+            teams.getOrDefault(id, Set.of())));
+      }
+      return out;
+    });
+    Map<String, Standing> before = standings;
+    standings = Map.copyOf(next);
+    Set<String> changed = new HashSet<>();
+    next.forEach((id, s) -> {
+      if (!s.equals(before.get(id))) {
+        changed.add(id);
+      }
+    });
+    before.keySet().stream().filter(id -> !next.containsKey(id)).forEach(changed::add);
+    if (!changed.isEmpty()) {
+      Set<String> ids = Set.copyOf(changed);
+      standingListeners.forEach(l -> l.accept(ids));
+    }
   }
 
   private Optional<User> findUser(Tx tx, String id) throws SQLException {
@@ -255,6 +349,7 @@ public final class AccountService {
           + " ON CONFLICT (team_id, user_id) DO NOTHING", teamId, userId);
       return null;
     });
+    refreshStandings(); // a token that names the team counts it again (it never adds one)
     return team(p, teamId);
   }
 
@@ -267,6 +362,7 @@ public final class AccountService {
       tx.update("DELETE FROM team_members WHERE team_id = ? AND user_id = ?", teamId, userId);
       return null;
     });
+    refreshStandings(); // the user's tokens stop counting the team, live connections too
     return team(p, teamId);
   }
 

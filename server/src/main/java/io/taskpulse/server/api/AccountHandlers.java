@@ -5,6 +5,7 @@ import io.taskpulse.server.accounts.AccountService;
 import io.taskpulse.server.accounts.User;
 import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.auth.Tokens;
+import io.taskpulse.server.errors.Problem;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -17,26 +18,77 @@ final class AccountHandlers {
   private final Tokens tokens;
   private final Duration tokenTtl;
   private final Http http;
+  private final LoginThrottle throttle;
+  private final LoginCounters logins;
 
-  AccountHandlers(AccountService accounts, Tokens tokens, Duration tokenTtl, Http http) {
+  AccountHandlers(AccountService accounts, Tokens tokens, Duration tokenTtl, Http http,
+      LoginThrottle throttle, LoginCounters logins) {
     this.accounts = accounts;
     this.tokens = tokens;
     this.tokenTtl = tokenTtl;
     this.http = http;
+    this.throttle = throttle;
+    this.logins = logins;
   }
 
+  /**
+   * {@code POST /auth/login}. The throttle is asked on the event loop, so a refused guess costs
+   * neither a hash nor a worker; the hash runs on the worker pool, never on the event loop.
+   */
   void login(RoutingContext ctx) {
     ObjectNode body = Http.body(ctx);
+    String username = body.path("username").isTextual() ? body.get("username").asText() : null;
+    String address = ctx.request().remoteAddress() == null ? "unknown"
+        : ctx.request().remoteAddress().hostAddress();
+    if (username != null) {
+      LoginThrottle.Decision d = throttle.begin(username, address);
+      if (!d.allowed()) {
+        logins.throttled();
+        throw new Problem(Problem.Code.RATE_LIMITED, "too many failed sign-ins; retry in "
+            + d.retryAfterSeconds() + " s", Map.of("retryAfterSeconds", d.retryAfterSeconds()));
+      }
+    }
     http.async(ctx, () -> {
-      User user = accounts.login(body);
-      String token = tokens.sign(user.id(), user.teams(), user.isAdmin(), tokenTtl);
-      Principal p = tokens.verify(token);
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("token", token);
-      out.put("expiresAt", p.expiresAt());
-      out.put("user", user);
-      return Reply.ok(out);
+      User user;
+      try {
+        user = accounts.login(body);
+      } catch (Problem p) {
+        if (username != null && p.code() == Problem.Code.UNAUTHORIZED) {
+          throttle.failed(username, address);
+          logins.failed();
+        } else if (username != null) {
+          throttle.abandoned(username, address);
+        }
+        throw p;
+      } catch (RuntimeException e) {
+        if (username != null) {
+          throttle.abandoned(username, address);
+        }
+        throw e;
+      }
+      throttle.succeeded(username, address);
+      logins.succeeded();
+      return Reply.ok(session(user));
     });
+  }
+
+  /**
+   * {@code POST /auth/refresh}: a fresh token for the caller, with the teams and roles the
+   * database holds now, so a dashboard stays signed in past one token's lifetime.
+   */
+  void refresh(RoutingContext ctx) {
+    Principal p = Http.principal(ctx);
+    http.async(ctx, () -> Reply.ok(session(accounts.refreshable(p.userId()))));
+  }
+
+  private Map<String, Object> session(User user) {
+    String token = tokens.sign(user.id(), user.teams(), user.isAdmin(), tokenTtl);
+    Principal p = tokens.verify(token);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("token", token);
+    out.put("expiresAt", p.expiresAt());
+    out.put("user", user);
+    return out;
   }
 
   /** Who the token names, as the server sees it. */

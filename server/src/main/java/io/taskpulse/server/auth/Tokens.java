@@ -26,15 +26,26 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Signs HS256 tokens with the server's secret and verifies HS256, RS256 and ES256 tokens.
  * The verifier is chosen by the token's algorithm and must match the key's type, so an
  * RS256 public key can never be used as an HMAC secret. Thread-safe.
+ *
+ * <p>Clients send the same token with every request, and parsing and checking it costs more
+ * than the rest of a small change's HTTP handling: a token that verified is remembered, by its
+ * exact text (signature included), until it expires. A forged or altered token never matches
+ * one remembered, so it is always checked in full.
  */
 public final class Tokens {
 
+  /** Verified tokens remembered; when full, all are forgotten (cheap, and rare). */
+  static final int REMEMBERED = 10_000;
+
+  private final Map<String, Principal> verified = new ConcurrentHashMap<>();
   private final byte[] secret;
   private final List<JWK> publicKeys;
   private final Clock clock;
@@ -84,6 +95,22 @@ public final class Tokens {
     if (token == null || token.isBlank()) {
       throw Problem.unauthorized("a bearer token is required");
     }
+    Principal known = verified.get(token);
+    if (known != null) {
+      if (known.expiresAt().isAfter(clock.instant())) {
+        return known;
+      }
+      verified.remove(token);
+    }
+    Principal p = check(token);
+    if (verified.size() >= REMEMBERED) {
+      verified.clear();
+    }
+    verified.put(token, p);
+    return p;
+  }
+
+  private Principal check(String token) {
     SignedJWT jwt;
     JWTClaimsSet claims;
     try {

@@ -16,6 +16,7 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.taskpulse.server.errors.Problem;
+import io.taskpulse.server.testing.TestClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,6 +71,32 @@ class TokensTest {
     String none = java.util.Base64.getUrlEncoder().withoutPadding()
         .encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8));
     assertUnauthorized(tokens, none + "." + parts[1] + ".");
+  }
+
+  @Test
+  void aRememberedTokenStillExpiresOnTime() {
+    TestClock clock = new TestClock(Instant.now());
+    Tokens tokens = new Tokens(SECRET, List.of(), clock);
+    String token = tokens.sign("alice", List.of("core"), false, Duration.ofMinutes(1));
+    assertThat(tokens.verify(token).userId()).isEqualTo("alice");
+    assertThat(tokens.verify(token).teams()).containsExactly("core");
+    clock.advance(Duration.ofSeconds(61));
+    assertUnauthorized(tokens, token);
+  }
+
+  @Test
+  void anAlteredTokenIsRefusedAfterTheOriginalVerified() {
+    Tokens tokens = new Tokens(SECRET, List.of(), Clock.systemUTC());
+    String token = tokens.sign("alice", List.of(), false, Duration.ofMinutes(5));
+    assertThat(tokens.verify(token).admin()).isFalse();
+    String[] parts = token.split("\\.");
+    String admin = tokens.sign("alice", List.of(), true, Duration.ofMinutes(5)).split("\\.")[1];
+    assertUnauthorized(tokens, parts[0] + "." + admin + "." + parts[2]);
+    char last = parts[2].charAt(parts[2].length() - 2);
+    String otherSignature = parts[2].substring(0, parts[2].length() - 2)
+        + (last == 'A' ? 'B' : 'A') + parts[2].charAt(parts[2].length() - 1);
+    assertUnauthorized(tokens, parts[0] + "." + parts[1] + "." + otherSignature);
+    assertThat(tokens.verify(token).userId()).isEqualTo("alice");
   }
 
   private static JWTClaimsSet claims(String sub) {
