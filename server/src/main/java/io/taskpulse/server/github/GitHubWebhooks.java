@@ -84,7 +84,11 @@ public final class GitHubWebhooks {
     String action = payload.path("action").asText();
     JsonNode pr = payload.path("pull_request");
     boolean merged = pr.path("merged").asBoolean(false);
-    boolean opens = Set.of("opened", "reopened", "ready_for_review").contains(action);
+    boolean draft = pr.path("draft").asBoolean(false);
+    // A draft is not up for review: its opening links it, and ready_for_review moves it on.
+    boolean opens = Set.of("opened", "reopened", "ready_for_review", "converted_to_draft")
+        .contains(action);
+    String openStage = draft || action.equals("converted_to_draft") ? "pr_draft" : "in_review";
     boolean closes = action.equals("closed");
     if (!opens && !closes) {
       return new Outcome(202, "ignored: action " + action);
@@ -102,6 +106,7 @@ public final class GitHubWebhooks {
     data.put("title", pr.path("title").asText(null));
     data.put("action", action);
     data.put("merged", merged);
+    data.put("draft", draft);
     JsonNode entryData = Json.MAPPER.valueToTree(data);
     String text = "PR #" + pr.path("number").asLong() + " " + (closes
         ? (merged ? "merged" : "closed") : action) + ": " + pr.path("title").asText("");
@@ -118,7 +123,7 @@ public final class GitHubWebhooks {
             changed++;
             tasks.change(tx, WEBHOOK, id, null, actor, (before, b, t) -> {
               if (opens) {
-                b.stage = "in_review";
+                b.stage = openStage;
               } else if (!merged) {
                 b.stage = "pr_closed";
               }
