@@ -121,7 +121,7 @@ final class QueueWorker implements Worker {
   private final class Job implements WorkContext {
     private final Task task;
     private volatile boolean cancelled;
-    private volatile Thread thread;
+    private Thread thread; // guarded by this: a late interrupt must not reach the next task
     private volatile ScheduledFuture<?> heartbeat;
 
     Job(Task task) {
@@ -129,29 +129,62 @@ final class QueueWorker implements Worker {
     }
 
     void run() {
-      thread = Thread.currentThread();
+      synchronized (this) {
+        thread = Thread.currentThread();
+      }
       try {
-        Object output = handler.handle(this);
-        if (!cancelled) {
-          client.complete(task.id(), options.workerId(), output);
-          finished.incrementAndGet();
-        }
-      } catch (Exception e) {
-        if (!cancelled && !(e instanceof InterruptedException && stopping)) {
-          String message = e.getMessage() == null ? e.toString() : e.getMessage();
-          try {
-            client.fail(task.id(), options.workerId(), message);
-            finished.incrementAndGet();
-          } catch (TaskpulseException lost) {
-            cancelled = true;
+        Object output;
+        try {
+          output = handler.handle(this);
+        } catch (Exception e) {
+          if (!cancelled && !(e instanceof InterruptedException && stopping)) {
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            record(() -> client.fail(task.id(), options.workerId(), message));
           }
+          return;
+        }
+        if (!cancelled) {
+          record(() -> client.complete(task.id(), options.workerId(), output));
         }
       } finally {
+        synchronized (this) {
+          thread = null;
+        }
         Thread.interrupted(); // a cancel's interrupt must not leak into the next task
-        thread = null;
         heartbeat.cancel(false);
         running.remove(task.id());
         slots.release();
+      }
+    }
+
+    /**
+     * Records the handler's result. A task lost meanwhile (cancelled, expired, taken) keeps
+     * what the server has; a transient failure is retried a few times, after which the lease
+     * runs out and the task is handed to another worker.
+     */
+    private void record(Runnable call) {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          call.run();
+          finished.incrementAndGet();
+          return;
+        } catch (TaskpulseException e) {
+          if ("lease_lost".equals(e.code()) || "not_found".equals(e.code())) {
+            cancelled = true;
+            return;
+          }
+          boolean retryable = e.status() == 0 || e.status() == 429 || e.status() >= 500;
+          if (!retryable || attempt == 3 || stopping) {
+            LOG.log(Level.WARNING, "could not record the result of task " + task.id() + ": "
+                + e.getMessage());
+            return;
+          }
+          try {
+            Thread.sleep(500L << attempt);
+          } catch (InterruptedException interrupted) {
+            return;
+          }
+        }
       }
     }
 
@@ -165,12 +198,16 @@ final class QueueWorker implements Worker {
       }
     }
 
+    /** The task is no longer this worker's: tell the handler, and stop its heartbeats. */
     void lost() {
       cancelled = true;
       heartbeat.cancel(false);
-      Thread t = thread;
-      if (t != null) {
-        t.interrupt();
+      interrupt();
+    }
+
+    synchronized void interrupt() {
+      if (thread != null) {
+        thread.interrupt();
       }
     }
 
@@ -198,7 +235,14 @@ final class QueueWorker implements Worker {
 
     @Override
     public void entry(String kind, String text, Object data) {
-      client.addEntry(task.id(), kind, text, data);
+      try {
+        client.addEntry(task.id(), options.workerId(), kind, text, data);
+      } catch (TaskpulseException e) {
+        if ("lease_lost".equals(e.code())) {
+          lost();
+        }
+        throw e;
+      }
     }
 
     @Override
@@ -222,10 +266,7 @@ final class QueueWorker implements Worker {
       if (!handlers.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
         for (Job job : running.values()) {
           job.cancelled = true;
-          Thread t = job.thread;
-          if (t != null) {
-            t.interrupt();
-          }
+          job.interrupt();
           try {
             client.patch(job.task.id(), Map.of("status", "pending"));
           } catch (TaskpulseException alreadyGone) {

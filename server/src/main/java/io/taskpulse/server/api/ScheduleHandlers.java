@@ -3,6 +3,7 @@ package io.taskpulse.server.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.schedules.ScheduleService;
+import io.taskpulse.server.tasks.Actor;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
 
@@ -53,6 +54,6 @@ final class ScheduleHandlers {
   void run(RoutingContext ctx) {
     Principal p = Http.principal(ctx);
     String id = ctx.pathParam("id");
-    http.async(ctx, () -> Reply.created(schedules.runNow(p, id)));
+    http.async(ctx, () -> Reply.created(schedules.runNow(p, id, Actor.user(p.userId(), "http"))));
   }
 }

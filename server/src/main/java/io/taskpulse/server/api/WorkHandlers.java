@@ -32,10 +32,7 @@ final class WorkHandlers {
    */
   void claim(RoutingContext ctx) {
     Principal p = Http.principal(ctx);
-    String queue = ctx.pathParam("queue");
-    if (queue == null || queue.isBlank() || queue.length() > TaskFields.MAX_ID) {
-      throw Problem.invalid("queue", "must be a queue name of at most 200 characters");
-    }
+    String queue = TaskFields.queue(ctx.pathParam("queue"));
     ObjectNode body = Http.body(ctx);
     only(body, Set.of("worker", "max", "leaseSeconds", "wait"));
     String worker = TaskFields.id("worker", body.get("worker"), false);

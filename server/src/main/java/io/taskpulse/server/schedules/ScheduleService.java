@@ -28,10 +28,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Schedules create tasks on a timetable (PROTOCOL section 8). Firing takes due schedules under
- * a row lock (passing over rows another node holds), creates the task and moves
- * {@code next_run_at} in the same transaction: each fire time creates exactly one task,
- * however many nodes run and whichever of them crash. Blocks on the database.
+ * Schedules create tasks on a timetable (PROTOCOL section 8). Firing takes a due schedule under
+ * a row lock (passing over rows another node holds), records the fire time in
+ * {@code schedule_runs}, creates the task and moves {@code next_run_at}, all in one
+ * transaction. The primary key of {@code schedule_runs} is what makes each fire time create
+ * exactly one task, however many nodes run, whichever of them crash and whatever their clocks
+ * say; the row lock only keeps nodes from doing the same work twice. Blocks on the database.
  */
 public final class ScheduleService {
 
@@ -125,15 +127,21 @@ public final class ScheduleService {
     db.write(tx -> tx.update("DELETE FROM schedules WHERE id = ?", id));
   }
 
-  /** {@code POST /schedules/{id}/run}: its task, now, outside the timetable. */
-  public Task runNow(Principal p, String id) {
+  /**
+   * {@code POST /schedules/{id}/run}: its task, now, outside the timetable. It is not a fire
+   * time: it writes no {@code schedule_runs} row and leaves {@code next_run_at} alone. The
+   * caller is the task's creator, and the timeline entry says it was run by hand.
+   */
+  public Task runNow(Principal p, String id, Actor actor) {
     get(p, id);
     return tasks.commit((tx, drafts) -> {
       Schedule s = tx.one("SELECT " + COLUMNS + " FROM schedules WHERE id = ?"
           + tx.dialect().forUpdate(), ScheduleService::row, id)
           .orElseThrow(() -> Problem.notFound("schedule", id));
       Instant now = clock.instant();
-      Task task = createTask(tx, s, now, drafts);
+      Entry entry = new Entry(null, null, "schedule", "run now by " + actor.id(),
+          Json.MAPPER.valueToTree(Map.of("scheduleId", s.id(), "runNow", true)), null, now);
+      Task task = createTask(tx, s, actor, entry, drafts);
       tx.update("UPDATE schedules SET last_run_at = ?, last_task_id = ? WHERE id = ?",
           now.toEpochMilli(), task.id(), id);
       return task;
@@ -175,15 +183,41 @@ public final class ScheduleService {
       boolean onTime = Duration.between(latest, now).compareTo(ON_TIME) <= 0;
       String taskId = s.lastTaskId();
       Instant lastRun = s.lastRunAt();
-      if (s.catchUp().equals("one") || onTime) {
+      if ((s.catchUp().equals("one") || onTime) && claimRun(tx, s.id(), latest, now)) {
         taskId = createTask(tx, s, latest, drafts).id();
         lastRun = latest;
+        tx.update("UPDATE schedule_runs SET task_id = ? WHERE schedule_id = ? AND fired_for = ?",
+            Long.parseLong(taskId), s.id(), latest.toEpochMilli());
       }
       tx.update("UPDATE schedules SET next_run_at = ?, last_run_at = ?, last_task_id = ?"
               + " WHERE id = ?", timetable.next(now, s.createdAt()).toEpochMilli(),
           lastRun == null ? null : lastRun.toEpochMilli(), taskId, s.id());
       return null;
     });
+  }
+
+  /**
+   * Takes the fire time {@code firedFor} of a schedule for this transaction, or returns false
+   * when it was fired before: its row's primary key, not the schedule's row lock, is what
+   * guarantees one task per fire time (a lagging clock or a PATCH can move next_run_at back).
+   * A concurrent insert of the same key waits for the other transaction and then does nothing.
+   */
+  private static boolean claimRun(Tx tx, String scheduleId, Instant firedFor, Instant now)
+      throws SQLException {
+    int inserted = tx.update("INSERT INTO schedule_runs (schedule_id, fired_for, task_id,"
+        + " fired_at) VALUES (?, ?, NULL, ?) ON CONFLICT (schedule_id, fired_for) DO NOTHING",
+        scheduleId, firedFor.toEpochMilli(), now.toEpochMilli());
+    if (inserted == 0) {
+      log.info("schedule {} already fired for {}; not firing it again", scheduleId,
+          Json.format(firedFor));
+    }
+    return inserted == 1;
+  }
+
+  /** Forgets fire times before {@code before}; a week back is far beyond any clock skew. */
+  public int trimRuns(Instant before) {
+    return db.write(tx -> tx.update("DELETE FROM schedule_runs WHERE fired_for < ?",
+        before.toEpochMilli()));
   }
 
   /** A fire that cannot create its task is skipped, so it does not fail every tick. */
@@ -200,15 +234,21 @@ public final class ScheduleService {
     });
   }
 
+  /** The task of fire time {@code firedFor}, created by the system. */
   private Task createTask(Tx tx, Schedule s, Instant firedFor, List<EventLog.Draft> drafts)
       throws SQLException {
+    Entry entry = new Entry(null, null, "schedule", "scheduled for " + Json.format(firedFor),
+        Json.MAPPER.valueToTree(Map.of("scheduleId", s.id(), "scheduledFor",
+            Json.format(firedFor))), null, clock.instant());
+    return createTask(tx, s, Actor.system("schedule"), entry, drafts);
+  }
+
+  private Task createTask(Tx tx, Schedule s, Actor actor, Entry entry,
+      List<EventLog.Draft> drafts) throws SQLException {
     Instant now = clock.instant();
     Task.Builder b = tasks.draft(s.ownerId(), s.task(), now);
     b.scheduleId = s.id();
-    Entry entry = new Entry(null, null, "schedule", "scheduled for " + Json.format(firedFor),
-        Json.MAPPER.valueToTree(Map.of("scheduleId", s.id(), "scheduledFor",
-            Json.format(firedFor))), null, now);
-    return tasks.insert(tx, b, Actor.system("schedule"), entry, now, drafts);
+    return tasks.insert(tx, b, actor, entry, now, drafts);
   }
 
   /** The task template: the fields of a create, checked now so every fire can succeed. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.taskpulse.client.Task;
 import io.taskpulse.client.TaskpulseClient;
+import io.taskpulse.client.TaskpulseException;
 import io.taskpulse.client.Worker;
 import io.taskpulse.client.WorkerOptions;
 import io.taskpulse.server.testing.Api;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,6 +59,7 @@ class JavaWorkerTest {
     String bad = job("w1", "throws");
     try (Worker worker = client.worker("w1", fast("java-w1").withConcurrency(2), ctx -> {
       ctx.progress(50, "halfway");
+      ctx.entry("log", "read 21 rows", Map.of("rows", 21));
       if (ctx.task().title().equals("throws")) {
         throw new IllegalStateException("disk full");
       }
@@ -72,8 +75,40 @@ class JavaWorkerTest {
       JsonNode progress = boss.get("/api/v1/events?after=0&stream=task:" + ok + "&limit=100")
           .json().get("events");
       assertThat(progress.findValuesAsText("type")).contains("task.progress");
+      for (JsonNode e : progress) {
+        if (!e.get("type").asText().equals("task.created")) {
+          assertThat(e.at("/actor/kind").asText()).as(e.toString()).isEqualTo("worker");
+          assertThat(e.at("/actor/id").asText()).isEqualTo("java-w1");
+        }
+      }
+      JsonNode entry = events(ok).stream()
+          .filter(e -> e.get("type").asText().equals("task.entry_added")).findFirst()
+          .orElseThrow();
+      assertThat(entry.at("/entry/text").asText()).isEqualTo("read 21 rows");
+      assertThat(entry.at("/entry/actorId").asText()).isEqualTo("java-w1");
       assertThat(worker.finished()).isEqualTo(2);
     }
+  }
+
+  /** The task's events, oldest first. */
+  static List<JsonNode> events(String id) {
+    List<JsonNode> out = new java.util.ArrayList<>();
+    boss.get("/api/v1/events?after=0&stream=task:" + id + "&limit=1000").json().get("events")
+        .forEach(out::add);
+    return out;
+  }
+
+  /** The cancel is the task's last event: nothing from the worker came after it. */
+  static void assertEndsCancelled(String id) {
+    List<JsonNode> events = events(id);
+    JsonNode last = events.get(events.size() - 1);
+    assertThat(last.at("/task/status").asText()).isEqualTo("cancelled");
+    assertThat(last.at("/actor/id").asText()).isEqualTo("boss");
+    assertThat(events.stream().filter(e -> e.at("/task/status").asText().equals("completed")))
+        .isEmpty();
+    Task now = client.get(id);
+    assertThat(now.status()).isEqualTo("cancelled");
+    assertThat(now.output()).isNull();
   }
 
   @Test
@@ -84,6 +119,9 @@ class JavaWorkerTest {
     AtomicBoolean sawCancel = new AtomicBoolean();
     CountDownLatch stopped = new CountDownLatch(1);
     try (Worker worker = client.worker("w2", fast("java-w2"), ctx -> {
+      if (ctx.task().title().equals("after the cancel")) {
+        return "the next one ran";
+      }
       started.countDown();
       try {
         while (!ctx.cancelled()) {
@@ -101,11 +139,70 @@ class JavaWorkerTest {
       long t0 = System.nanoTime();
       boss.post("/api/v1/tasks/" + id + "/cancel", "{\"reason\":\"no longer needed\"}");
       assertThat(stopped.await(5, TimeUnit.SECONDS)).isTrue();
-      assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(2_000); // heartbeat is 0.5 s
+      // Heartbeats every 0.5 s: the handler hears of it at the next one (1 s of slack).
+      assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(1_500);
       assertThat(sawCancel).isTrue();
-      Thread.sleep(700);
-      assertThat(client.get(id).status()).isEqualTo("cancelled");
+      // The slot is free again: the worker takes its next task.
+      String after = job("w2", "after the cancel");
+      assertThat(client.awaitFinished(after, Duration.ofSeconds(10)).output().asText())
+          .isEqualTo("the next one ran");
+      assertThat(worker.finished()).isEqualTo(1);
+      assertEndsCancelled(id);
+    }
+  }
+
+  @Test
+  void aHandlerThatIgnoresTheCancelCannotReportOnOrCompleteTheTask() throws Exception {
+    String id = job("w4", "stubborn");
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(1);
+    AtomicReference<String> refusal = new AtomicReference<>();
+    try (Worker worker = client.worker("w4", fast("java-w4"), ctx -> {
+      started.countDown();
+      long end = System.nanoTime() + 2_500_000_000L;
+      while (System.nanoTime() < end) {
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException ignored) {
+          // a handler that will not stop
+        }
+      }
+      try {
+        ctx.progress(99, "still going");
+      } catch (TaskpulseException e) {
+        refusal.set(e.code());
+      }
+      done.countDown();
+      return "finished anyway";
+    })) {
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      boss.post("/api/v1/tasks/" + id + "/cancel", null);
+      assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+      Thread.sleep(500); // time for a completion to arrive, were one sent
+      assertThat(refusal.get()).isEqualTo("lease_lost");
       assertThat(worker.finished()).isZero();
+      assertEndsCancelled(id);
+    }
+  }
+
+  @Test
+  void aResultArrivingAfterTheCancelBeforeAnyHeartbeatIsRefused() throws Exception {
+    String id = job("w5", "quick");
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch cancelled = new CountDownLatch(1);
+    // Heartbeats only every 10 s: the handler returns before any heartbeat could tell it.
+    WorkerOptions slowBeats = fast("java-w5").withLease(30, Duration.ofSeconds(10));
+    try (Worker worker = client.worker("w5", slowBeats, ctx -> {
+      started.countDown();
+      cancelled.await();
+      return "too late";
+    })) {
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      boss.post("/api/v1/tasks/" + id + "/cancel", null);
+      cancelled.countDown();
+      Thread.sleep(700);
+      assertThat(worker.finished()).isZero();
+      assertEndsCancelled(id);
     }
   }
 

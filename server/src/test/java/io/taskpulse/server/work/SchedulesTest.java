@@ -35,12 +35,16 @@ class SchedulesTest {
     server.close();
   }
 
-  /** task.created events of a schedule, by the fire time their timeline entry names. */
+  /**
+   * task.created events of a schedule's fire times (not its runs by hand), by the fire time
+   * their timeline entry names.
+   */
   static Map<String, List<String>> createdByFireTime(Api admin, String scheduleId) {
     Map<String, List<String>> out = new HashMap<>();
     for (JsonNode e : LogReader.readAll(admin)) {
       if (e.get("type").asText().equals("task.created")
-          && scheduleId.equals(e.at("/task/scheduleId").asText())) {
+          && scheduleId.equals(e.at("/task/scheduleId").asText())
+          && !e.at("/entry/data/runNow").asBoolean()) {
         assertThat(e.at("/actor/via").asText()).isEqualTo("schedule");
         assertThat(e.at("/entry/kind").asText()).isEqualTo("schedule");
         out.computeIfAbsent(e.at("/entry/data/scheduledFor").asText(), k -> new ArrayList<>())
@@ -84,6 +88,17 @@ class SchedulesTest {
     assertThat(run.status()).isEqualTo(201);
     assertThat(run.json().get("scheduleId").asText()).isEqualTo("nightly");
     assertThat(run.json().get("queue").asText()).isEqualTo("exports");
+    JsonNode byHand = LogReader.readAll(server.asAdmin()).stream()
+        .filter(e -> e.get("taskId").asText().equals(run.json().get("id").asText()))
+        .findFirst().orElseThrow();
+    assertThat(byHand.at("/actor/id").asText()).isEqualTo("planner");
+    assertThat(byHand.at("/actor/via").asText()).isEqualTo("http");
+    assertThat(byHand.at("/entry/text").asText()).isEqualTo("run now by planner");
+    assertThat(byHand.at("/entry/data/runNow").asBoolean()).isTrue();
+    // Runs by hand are not fire times: they leave the timetable as it was.
+    assertThat(createdByFireTime(server.asAdmin(), "nightly")).isEmpty();
+    assertThat(owner.get("/api/v1/schedules/nightly").json().get("nextRunAt").asText())
+        .isEqualTo(r.json().get("nextRunAt").asText());
     assertThat(owner.get("/api/v1/schedules/nightly").json().get("lastTaskId").asText())
         .isEqualTo(run.json().get("id").asText());
   }
@@ -143,16 +158,25 @@ class SchedulesTest {
   }
 
   @Test
-  void twoNodesFiringTheSameScheduleCreateOneTaskPerFireTime() throws Exception {
+  void twoNodesFiringAnEverySecondScheduleForTenSecondsCreateTenTasksNoneTwice()
+      throws Exception {
     String url = TestDatabases.freshPostgres();
     try (TestServer a = TestServer.start(url); TestServer b = TestServer.start(url)) {
-      a.as("planner").post("/api/v1/schedules", "{\"id\":\"shared\",\"cron\":\"@every 1s\","
-          + "\"task\":{\"title\":\"once per second\"}}");
-      Thread.sleep(4_500);
-      a.as("planner").patch("/api/v1/schedules/shared", "{\"enabled\":false}");
+      Response created = a.as("planner").post("/api/v1/schedules", "{\"id\":\"shared\","
+          + "\"cron\":\"@every 1s\",\"task\":{\"title\":\"once per second\"}}");
+      Instant anchor = Instant.parse(created.json().get("createdAt").asText());
+      Thread.sleep(10_000);
+      b.as("planner").patch("/api/v1/schedules/shared", "{\"enabled\":false}");
       Map<String, List<String>> fired = createdByFireTime(b.asAdmin(), "shared");
-      assertThat(fired.size()).isBetween(3, 6);
+      assertThat(fired.size()).isBetween(9, 11);
       fired.forEach((time, ids) -> assertThat(ids).as(time).hasSize(1));
+      // Each is a whole number of seconds after the schedule was made: a real fire time.
+      fired.keySet().forEach(time -> assertThat(
+          java.time.Duration.between(anchor, Instant.parse(time)).toMillis() % 1000).isZero());
+      // The two nodes shared the work: no task of a fire time came from both.
+      long runs = a.node().db().read(tx -> tx.queryLong("SELECT COUNT(*) FROM schedule_runs"
+          + " WHERE schedule_id = 'shared'"));
+      assertThat(runs).isEqualTo(fired.size());
     } finally {
       TestDatabases.dropPostgres(url);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.taskpulse.server.testing.Api;
 import io.taskpulse.server.testing.Api.Response;
+import io.taskpulse.server.testing.Background;
 import io.taskpulse.server.testing.LogReader;
 import io.taskpulse.server.testing.TestDatabases;
 import io.taskpulse.server.testing.TestServer;
@@ -137,7 +138,7 @@ class WorkersTest {
   @Test
   void aWaitingClaimReturnsAsSoonAsWorkArrives() throws Exception {
     long t0 = System.nanoTime();
-    CompletableFuture<Response> waiting = CompletableFuture.supplyAsync(() ->
+    CompletableFuture<Response> waiting = Background.supply(() ->
         claim("q4", "{\"worker\":\"w-wait\",\"wait\":20}"));
     Thread.sleep(500);
     assertThat(waiting).isNotDone();
