@@ -1,20 +1,13 @@
 package io.taskpulse.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.taskpulse.server.auth.Tokens;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,60 +25,55 @@ import org.HdrHistogram.Recorder;
  */
 final class WritesScenario {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private final Target target;
+  private final Bench o;
 
-  private final String target;
-  private final String token;
-  private final Bench options;
-
-  WritesScenario(String target, String secret, Bench options) {
+  WritesScenario(Target target, Bench o) {
     this.target = target;
-    this.options = options;
-    this.token = new Tokens(secret.getBytes(StandardCharsets.UTF_8), List.of(),
-        Clock.systemUTC()).sign("bench-writer", List.of("bench"), true, Duration.ofHours(4));
+    this.o = o;
   }
 
   int run() throws Exception {
-    URI uri = URI.create(target);
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(o.loops()));
     HttpClientAgent http = vertx.createHttpClient(new HttpClientOptions()
-        .setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()).setKeepAlive(true)
-        .setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(options.concurrency));
-    try {
-      List<String> ids = new ArrayList<>();
-      for (int i = 0; i < options.tasks; i++) {
-        JsonNode t = call(http, HttpMethod.POST, "/api/v1/tasks",
-            "{\"title\":\"bench write " + i + "\",\"teamId\":\"bench\"}");
-        ids.add(t.get("id").asText());
-      }
-      Report report = new Report("writes");
-      List<Double> rates = new ArrayList<>();
-      drive(http, ids, options.warmup, null);
-      for (int run = 1; run <= options.runs; run++) {
-        long before = offset(http);
+        .setDefaultHost(target.host()).setDefaultPort(target.port()).setKeepAlive(true)
+        .setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(o.concurrency));
+    Report report = new Report("writes", target);
+    report.setup("concurrency", o.concurrency);
+    report.setup("tasks", o.tasks);
+    report.setup("secondsPerRun", o.duration);
+    List<Map<String, Object>> rows = new ArrayList<>();
+    String token = target.token(Writers.user(0));
+    try (Rest rest = new Rest(vertx, target, Writers.user(0))) {
+      List<String> ids = rest.createTasks(o.tasks, "bench write");
+      drive(http, token, ids, o.warmup, null);
+      ProcStats.Tree server = target.server();
+      for (int run = 1; run <= o.runs; run++) {
+        long before = rest.offset();
+        double cpu = server == null ? Double.NaN : server.cpuSeconds();
         Recorder recorder = new Recorder(3);
         long t0 = System.nanoTime();
-        long ok = drive(http, ids, options.duration, recorder);
+        long ok = drive(http, token, ids, o.duration, recorder);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        long committed = offset(http) - before;
+        long committed = rest.offset() - before;
+        double cpuUsed = server == null ? Double.NaN : server.cpuSeconds() - cpu;
         Histogram h = recorder.getIntervalHistogram();
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("run", run);
         row.put("acknowledged", ok);
         row.put("committed", committed);
         row.put("changes/s", committed / seconds);
-        row.put("p50 ms", h.getValueAtPercentile(50) / 1000.0);
-        row.put("p99 ms", h.getValueAtPercentile(99) / 1000.0);
+        row.put("p50 ms", Report.ms(h, 50));
+        row.put("p99 ms", Report.ms(h, 99));
         row.put("max ms", h.getMaxValue() / 1000.0);
+        row.put("srv cpu s", cpuUsed);
+        row.put("srv µs/change", cpuUsed * 1e6 / committed);
         report.row(row);
-        rates.add(committed / seconds);
+        rows.add(row);
       }
-      report.summary("target", target);
-      report.summary("concurrency", options.concurrency);
-      report.summary("median changes/s", String.format("%.0f", Report.median(rates)));
-      report.summary("spread changes/s", String.format("%.0f..%.0f",
-          rates.stream().mapToDouble(d -> d).min().orElse(0),
-          rates.stream().mapToDouble(d -> d).max().orElse(0)));
+      report.summary("median changes/s (min..max)", Report.spread(rows, "changes/s"));
+      report.summary("median p99 ms (min..max)", Report.spread(rows, "p99 ms"));
+      report.summary("median server µs per change", Report.spread(rows, "srv µs/change"));
       report.print();
       return 0;
     } finally {
@@ -95,21 +83,21 @@ final class WritesScenario {
   }
 
   /** Keeps {@code concurrency} changes in flight for {@code seconds}; returns the 2xx count. */
-  private long drive(HttpClientAgent http, List<String> ids, int seconds, Recorder recorder)
-      throws InterruptedException {
+  private long drive(HttpClientAgent http, String token, List<String> ids, int seconds,
+      Recorder recorder) throws InterruptedException {
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     AtomicLong ok = new AtomicLong();
     AtomicLong seq = new AtomicLong();
-    CountDownLatch done = new CountDownLatch(options.concurrency);
-    for (int w = 0; w < options.concurrency; w++) {
-      loop(http, ids, end, ok, seq, recorder, done);
+    CountDownLatch done = new CountDownLatch(o.concurrency);
+    for (int w = 0; w < o.concurrency; w++) {
+      loop(http, token, ids, end, ok, seq, recorder, done);
     }
     done.await(seconds + 60L, TimeUnit.SECONDS);
     return ok.get();
   }
 
-  private void loop(HttpClientAgent http, List<String> ids, long end, AtomicLong ok,
-      AtomicLong seq, Recorder recorder, CountDownLatch done) {
+  private void loop(HttpClientAgent http, String token, List<String> ids, long end,
+      AtomicLong ok, AtomicLong seq, Recorder recorder, CountDownLatch done) {
     if (System.nanoTime() >= end) {
       done.countDown();
       return;
@@ -130,28 +118,7 @@ final class WritesScenario {
               recorder.recordValue((System.nanoTime() - sent) / 1000);
             }
           }
-          loop(http, ids, end, ok, seq, recorder, done);
+          loop(http, token, ids, end, ok, seq, recorder, done);
         });
-  }
-
-  private long offset(HttpClientAgent http) throws Exception {
-    return call(http, HttpMethod.GET, "/api/v1/tasks?limit=1", null).get("offset").asLong();
-  }
-
-  private JsonNode call(HttpClientAgent http, HttpMethod method, String path, String body)
-      throws Exception {
-    Future<Buffer> f = http.request(new RequestOptions().setMethod(method).setURI(path)
-            .putHeader("Authorization", "Bearer " + token)
-            .putHeader("Content-Type", "application/json"))
-        .compose(req -> body == null ? req.send() : req.send(Buffer.buffer(body)))
-        .compose(resp -> resp.body().map(b -> {
-          if (resp.statusCode() / 100 != 2) {
-            throw new IllegalStateException(method + " " + path + ": " + resp.statusCode() + " "
-                + b);
-          }
-          return b;
-        }));
-    return JSON.readTree(f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS)
-        .getBytes());
   }
 }
