@@ -154,6 +154,12 @@ public interface TaskpulseClient extends AutoCloseable {
   /** Reports progress as {@code worker}; refused with {@code lease_lost} like a heartbeat. */
   Task progress(String id, String worker, int progress, String message);
 
+  /**
+   * Adds a timeline entry as {@code worker} (the event's actor); refused with
+   * {@code lease_lost} like a heartbeat.
+   */
+  Entry addEntry(String id, String worker, String kind, String text, Object data);
+
   /** Completes a task as {@code worker}; refused with {@code lease_lost} if it lost it. */
   Task complete(String id, String worker, Object output);
 

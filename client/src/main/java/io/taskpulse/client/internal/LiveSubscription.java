@@ -488,7 +488,11 @@ public final class LiveSubscription implements Subscription {
       return; // an auth refresh refused: the server closes 4001 next
     }
     switch (code) {
-      case "resubscribe" -> subscribe(); // the log lost our place: a snapshot follows
+      case "resubscribe" -> { // our place is lost, or our access changed: start from a snapshot
+        lastOffset = -1;
+        epoch = null;
+        subscribe();
+      }
       case "unavailable", "rate_limited" -> lost(error, false);
       default -> stop(error); // not_found, validation_failed, …: retrying will not help
     }

@@ -220,7 +220,15 @@ public final class RealTaskpulseClient implements TaskpulseClient {
 
   @Override
   public Entry addEntry(String id, String kind, String text, Object data) {
+    return addEntry(id, null, kind, text, data);
+  }
+
+  @Override
+  public Entry addEntry(String id, String worker, String kind, String text, Object data) {
     Map<String, Object> body = new LinkedHashMap<>();
+    if (worker != null) {
+      body.put("worker", worker);
+    }
     if (kind != null) {
       body.put("kind", kind);
     }

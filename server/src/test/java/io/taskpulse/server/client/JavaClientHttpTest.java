@@ -13,6 +13,7 @@ import io.taskpulse.client.TaskPage;
 import io.taskpulse.client.TaskQuery;
 import io.taskpulse.client.TaskpulseClient;
 import io.taskpulse.client.TaskpulseException;
+import io.taskpulse.server.testing.Background;
 import io.taskpulse.server.testing.TestServer;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -270,7 +271,7 @@ class JavaClientHttpTest {
 
     // Nothing new yet: a long poll waits, and returns as soon as something happens.
     long next = page.next();
-    CompletableFuture<EventPage> polled = CompletableFuture.supplyAsync(() ->
+    CompletableFuture<EventPage> polled = Background.supply(() ->
         alice.events(next, "task:" + t.id(), 100, Duration.ofSeconds(20)));
     assertThat(alice.events(next, "task:" + t.id(), 100, null).events()).isEmpty();
     long t0 = System.nanoTime();

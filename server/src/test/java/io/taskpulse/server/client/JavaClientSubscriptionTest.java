@@ -14,6 +14,7 @@ import io.taskpulse.client.TaskpulseClient;
 import io.taskpulse.client.TaskpulseException;
 import io.taskpulse.server.auth.Tokens;
 import io.taskpulse.server.testing.Api;
+import io.taskpulse.server.testing.Background;
 import io.taskpulse.server.testing.LogReader;
 import io.taskpulse.server.testing.TcpProxy;
 import io.taskpulse.server.testing.TestServer;
@@ -270,6 +271,36 @@ class JavaClientSubscriptionTest {
     }
   }
 
+  @Test
+  void leavingATeamStartsTheSubscriptionOverFromASnapshotWithoutTheTeamsTasks() {
+    Api admin = server.asAdmin();
+    assertThat(admin.post("/api/v1/teams", "{\"id\":\"client-crew\"}").status())
+        .isEqualTo(201);
+    assertThat(admin.post("/api/v1/users", "{\"id\":\"kit\",\"password\":\"kit-password\"}")
+        .status()).isEqualTo(201);
+    assertThat(admin.put("/api/v1/teams/client-crew/members/kit").status()).isEqualTo(200);
+    String crewTask = admin.create("{\"title\":\"crew work\",\"teamId\":\"client-crew\"}");
+    // The token names the team; the account's records narrow it once kit leaves.
+    String token = TOKENS.sign("kit", List.of("client-crew"), false, Duration.ofMinutes(5));
+    Api kit = new Api(server.baseUrl(), token);
+    String own = kit.create("{\"title\":\"kit's own\"}");
+    Recorder rec = new Recorder();
+    try (TaskpulseClient client = client(server.baseUrl(), () -> token)) {
+      client.subscribe("tasks", Filter.none(), rec);
+      assertThat(rec.awaitSnapshot().tasks()).extracting(Task::id).contains(crewTask, own);
+
+      assertThat(admin.delete("/api/v1/teams/client-crew/members/kit").status()).isEqualTo(200);
+      rec.await("a second snapshot", () -> rec.snapshots().size() == 2, Duration.ofSeconds(10));
+      Snapshot after = rec.snapshots().get(1);
+      assertThat(after.tasks()).extracting(Task::id).contains(own).doesNotContain(crewTask);
+      assertThat(rec.states()).doesNotContain(ConnectionState.ERROR);
+
+      kit.post("/api/v1/tasks/" + own + "/progress", "{\"progress\":5}");
+      rec.awaitOffset(head(kit));
+      assertThat(rec.events().get(rec.events().size() - 1).taskId()).isEqualTo(own);
+    }
+  }
+
   // ---- (c) ----
 
   /**
@@ -451,7 +482,7 @@ class JavaClientSubscriptionTest {
     String id = api.create("{\"title\":\"awaited\"}");
     try (TaskpulseClient client = client(server.baseUrl(), user)) {
       int before = server.node().hub().subscriptions();
-      CompletableFuture<Task> done = CompletableFuture.supplyAsync(() -> {
+      CompletableFuture<Task> done = Background.supply(() -> {
         try {
           return client.awaitFinished(id, Duration.ofSeconds(15));
         } catch (TimeoutException | InterruptedException e) {
@@ -497,7 +528,7 @@ class JavaClientSubscriptionTest {
       assertThat(missing.code()).isEqualTo("not_found");
       assertThat((System.nanoTime() - t1) / 1_000_000).isLessThan(5_000);
 
-      CompletableFuture<Throwable> deleted = CompletableFuture.supplyAsync(() ->
+      CompletableFuture<Throwable> deleted = Background.supply(() ->
           catchThrowableOfType(TaskpulseException.class,
               () -> client.awaitFinished(idle, Duration.ofSeconds(15))));
       awaitHubSubscriptions(server, before + 1);
