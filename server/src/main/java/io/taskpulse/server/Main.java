@@ -1,5 +1,7 @@
 package io.taskpulse.server;
 
+import io.taskpulse.server.cli.DemoCommand;
+import io.taskpulse.server.cli.McpCommand;
 import io.taskpulse.server.cli.ServeCommand;
 import io.taskpulse.server.cli.TokenCommand;
 import io.taskpulse.server.cli.WatchCommand;
@@ -10,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "taskpulse", mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Real-time task status service.",
-    subcommands = {ServeCommand.class, TokenCommand.class, WatchCommand.class,
+    subcommands = {ServeCommand.class, DemoCommand.class, TokenCommand.class, WatchCommand.class,
+        McpCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -2,13 +2,14 @@ package io.taskpulse.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.taskpulse.server.accounts.AccountService;
+import io.taskpulse.server.auth.AccountCheck;
 import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.auth.Tokens;
 import io.taskpulse.server.bus.Bus;
 import io.taskpulse.server.errors.Problem;
 import io.taskpulse.server.github.GitHubWebhooks;
 import io.taskpulse.server.hub.Hub;
-import io.taskpulse.server.mcp.McpServer;
+import io.taskpulse.server.mcp.McpHttpTransport;
 import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.json.Json;
 import io.taskpulse.server.log.Tail;
@@ -19,21 +20,25 @@ import io.taskpulse.server.tasks.Leases;
 import io.taskpulse.server.tasks.TaskService;
 import io.taskpulse.server.transport.Connections;
 import io.taskpulse.server.transport.WebSocketConnection;
+import io.taskpulse.server.web.Dashboard;
 import io.taskpulse.server.tasks.Status;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
+import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +49,9 @@ public final class ApiRouter {
   private static final String V1 = "/api/v1";
 
   private final Tokens tokens;
-  private final Predicate<String> disabledUser;
+  private final AccountCheck accountCheck;
   private final RateLimiter rateLimiter;
+  private final LoginThrottle loginThrottle = new LoginThrottle(10_000);
   private final TaskHandlers tasks;
   private final AccountHandlers accounts;
   private final EventHandlers events;
@@ -53,7 +59,8 @@ public final class ApiRouter {
   private final WorkHandlers work;
   private final ScheduleHandlers schedules;
   private final GitHubWebhooks githubWebhooks;
-  private final McpServer mcp;
+  private final McpHandlers mcp;
+  private final Dashboard dashboard;
   private final Http http;
   private final long maxBodyBytes;
   private final List<String> allowedOrigins;
@@ -61,41 +68,71 @@ public final class ApiRouter {
   private final boolean accessLog;
   private static final Logger ACCESS = LoggerFactory.getLogger("taskpulse.access");
 
-  public ApiRouter(Tokens tokens, Predicate<String> disabledUser, double writesPerSecond,
+  public ApiRouter(Tokens tokens, AccountCheck accountCheck, double writesPerSecond,
       double writeBurst, long maxBodyBytes, List<String> allowedOrigins, Metrics metrics,
       boolean accessLog, Parts parts) {
     this.metrics = metrics;
     this.accessLog = accessLog;
     this.tokens = tokens;
-    this.disabledUser = disabledUser;
+    this.accountCheck = accountCheck;
     this.rateLimiter = new RateLimiter(writesPerSecond, writeBurst);
     this.maxBodyBytes = maxBodyBytes;
     this.allowedOrigins = allowedOrigins;
     Http http = parts.http();
     this.tasks = new TaskHandlers(parts.tasks(), http);
-    this.accounts = new AccountHandlers(parts.accounts(), tokens, parts.tokenTtl(), http);
+    this.accounts = new AccountHandlers(parts.accounts(), tokens, parts.tokenTtl(), http,
+        loginThrottle, new LoginCounters(metrics.registry()));
     this.events = new EventHandlers(parts.db(), parts.eventLog(), parts.tail(), parts.bus(),
         parts.hub(), http);
     this.work = new WorkHandlers(parts.leases(), parts.tail(), http);
     this.schedules = new ScheduleHandlers(parts.schedules(), http);
     this.githubWebhooks = parts.github();
-    this.mcp = parts.mcp();
+    this.mcp = new McpHandlers(parts.mcp(), allowedOrigins, http);
+    this.dashboard = parts.dashboard();
     this.http = http;
-    this.live = new LiveHandlers(parts.hub(), tokens, disabledUser, parts.connections(),
-        parts.wsLimits(), allowedOrigins, http);
+    this.live = new LiveHandlers(parts.hub(), tokens, accountCheck, parts.connections(),
+        parts.wsLimits(), allowedOrigins, parts.clock(), http);
   }
 
   /** The services the handlers call; built once in {@code Taskpulse}. */
   public record Parts(Db db, EventLog eventLog, Tail tail, Bus bus, TaskService tasks,
       AccountService accounts, Leases leases, ScheduleService schedules,
-      GitHubWebhooks github, McpServer mcp, Hub hub,
+      GitHubWebhooks github, Supplier<McpHttpTransport> mcp, Hub hub,
       Connections connections,
       WebSocketConnection.Limits wsLimits, Duration tokenTtl, WorkerExecutor workers,
-      int maxInFlight) {
+      int maxInFlight, Dashboard dashboard, Clock clock) {
 
     Http http() {
       return new Http(workers, maxInFlight);
     }
+  }
+
+  /**
+   * What a node's HTTP server hands every request to: an accepted WebSocket upgrade goes
+   * straight to the socket, everything else (refused upgrades included) through the router.
+   * An upgrade the router makes keeps its routing context, and the request that holds it, for
+   * as long as the socket lives.
+   */
+  public Handler<HttpServerRequest> requestHandler(Vertx vertx) {
+    Router router = router(vertx);
+    return req -> {
+      if (!live.upgrade(req, vertx, this::upgraded)) {
+        router.handle(req);
+      }
+    };
+  }
+
+  /**
+   * Records an accepted upgrade like a routed request once its handshake is done. Only
+   * strings are kept: the request lives as long as its socket when something holds it.
+   */
+  private IntConsumer upgraded(HttpServerRequest req) {
+    long start = System.nanoTime();
+    String method = req.method().name();
+    String path = req.path();
+    String remote = accessLog ? String.valueOf(req.remoteAddress()) : "";
+    return status -> observe(method, path, path, status, System.nanoTime() - start, null,
+        remote);
   }
 
   public Router router(Vertx vertx) {
@@ -106,10 +143,12 @@ public final class ApiRouter {
           .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.PUT,
               HttpMethod.DELETE))
           .allowedHeaders(Set.of("Authorization", "Content-Type", "If-Match", "If-None-Match",
-              "Idempotency-Key", "Last-Event-ID"))
-          .exposedHeaders(Set.of("ETag", "Location", "Retry-After")));
+              "Idempotency-Key", "Last-Event-ID", "Accept", "Mcp-Session-Id",
+              "MCP-Protocol-Version"))
+          .exposedHeaders(Set.of("ETag", "Location", "Retry-After", "Mcp-Session-Id")));
     }
-    // The upgrade carries no body and authenticates itself (first message or ?token=).
+    // The upgrade carries no body and authenticates itself (first message or ?token=). Those
+    // that will be accepted never get here (requestHandler); this route refuses the rest.
     r.get(V1 + "/ws").handler(live::webSocket);
     r.route(V1 + "/*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
 
@@ -128,6 +167,7 @@ public final class ApiRouter {
     r.route(V1 + "/*").handler(this::limitWrites);
 
     r.get(V1 + "/me").handler(accounts::me);
+    r.post(V1 + "/auth/refresh").handler(accounts::refresh);
 
     r.post(V1 + "/tasks").handler(tasks::create);
     r.get(V1 + "/tasks").handler(tasks::list);
@@ -156,9 +196,9 @@ public final class ApiRouter {
     r.delete(V1 + "/schedules/:id").handler(schedules::delete);
     r.post(V1 + "/schedules/:id/run").handler(schedules::run);
 
-    r.post(V1 + "/mcp").handler(this::mcp);
-    r.get(V1 + "/mcp").handler(ctx -> ctx.response().setStatusCode(405)
-        .putHeader("Allow", "POST").end()); // no server-initiated stream is offered
+    r.post(V1 + "/mcp").handler(mcp::post);
+    r.delete(V1 + "/mcp").handler(mcp::delete);
+    r.get(V1 + "/mcp").handler(mcp::get);
 
     r.get(V1 + "/events").handler(events::feed);
     r.get(V1 + "/events/stream").handler(live::sse);
@@ -179,6 +219,9 @@ public final class ApiRouter {
     r.patch(V1 + "/projects/:id").handler(accounts::patchProject);
     r.get(V1 + "/projects/:id/summary").handler(accounts::projectSummary);
 
+    // The web dashboard at /, after every API route so it can never shadow one.
+    dashboard.mount(r);
+
     r.route().last().handler(ctx -> Http.fail(ctx,
         new Problem(Problem.Code.NOT_FOUND, "no such route: " + ctx.request().method() + " "
             + ctx.request().path(), Map.of()), null));
@@ -194,39 +237,17 @@ public final class ApiRouter {
     }
     byte[] raw = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
     githubWebhooks.verify(raw, ctx.request().getHeader("X-Hub-Signature-256"));
+    String type = ctx.request().getHeader("Content-Type");
+    if (type != null && type.startsWith("application/x-www-form-urlencoded")) {
+      throw Problem.badRequest("this webhook takes JSON: set its content type to"
+          + " application/json in GitHub's webhook settings");
+    }
     String event = ctx.request().getHeader("X-GitHub-Event");
     String delivery = ctx.request().getHeader("X-GitHub-Delivery");
     JsonNode payload = Http.body(ctx);
     http.async(ctx, () -> {
       GitHubWebhooks.Outcome o = githubWebhooks.handle(event, delivery, payload);
       return new Reply(o.status(), Map.of("result", o.result()), Map.of());
-    });
-  }
-
-  /** {@code POST /mcp}: one JSON-RPC message in, one JSON response out. */
-  private void mcp(RoutingContext ctx) {
-    Principal p = Http.principal(ctx);
-    if (!Origins.allowed(ctx.request(), allowedOrigins)) {
-      throw Problem.forbidden("origin " + ctx.request().getHeader("Origin") + " is not allowed");
-    }
-    String version = ctx.request().getHeader("MCP-Protocol-Version");
-    if (version != null && !McpServer.VERSIONS.contains(version)) {
-      throw Problem.badRequest("unsupported MCP-Protocol-Version " + version + " (supported: "
-          + String.join(", ", McpServer.VERSIONS) + ")");
-    }
-    JsonNode msg;
-    try {
-      msg = Json.MAPPER.readTree(ctx.body().buffer() == null ? new byte[0]
-          : ctx.body().buffer().getBytes());
-    } catch (java.io.IOException e) {
-      Http.send(ctx, new Reply(400, Json.MAPPER.createObjectNode().put("jsonrpc", "2.0")
-          .putNull("id").set("error", Json.MAPPER.createObjectNode().put("code", -32700)
-              .put("message", "parse error")), Map.of()));
-      return;
-    }
-    http.async(ctx, () -> {
-      McpServer.Answer a = mcp.handle(p, msg);
-      return new Reply(a.status(), a.body(), Map.of());
     });
   }
 
@@ -242,21 +263,26 @@ public final class ApiRouter {
       long nanos = System.nanoTime() - start;
       String route = ctx.currentRoute() == null || ctx.currentRoute().getPath() == null
           ? "unmatched" : ctx.currentRoute().getPath();
-      int status = ctx.response().getStatusCode();
-      Timer.builder("taskpulse.http.requests")
-          .tag("method", ctx.request().method().name()).tag("route", route)
-          .tag("status", Integer.toString(status)).register(metrics.registry())
-          .record(nanos, TimeUnit.NANOSECONDS);
-      if (accessLog) {
-        Principal p = Http.principal(ctx);
-        ACCESS.info("{}", Json.write(Map.of(
-            "method", ctx.request().method().name(), "path", ctx.request().path(),
-            "route", route, "status", status, "micros", nanos / 1000,
-            "user", p == null ? "" : p.userId(),
-            "remote", String.valueOf(ctx.request().remoteAddress()))));
-      }
+      Principal p = Http.principal(ctx);
+      observe(ctx.request().method().name(), ctx.request().path(), route,
+          ctx.response().getStatusCode(), nanos, p == null ? null : p.userId(),
+          accessLog ? String.valueOf(ctx.request().remoteAddress()) : "");
     });
     ctx.next();
+  }
+
+  /** One finished request: its timer by route and status, and its access log line. */
+  private void observe(String method, String path, String route, int status, long nanos,
+      String user, String remote) {
+    Timer.builder("taskpulse.http.requests")
+        .tag("method", method).tag("route", route)
+        .tag("status", Integer.toString(status)).register(metrics.registry())
+        .record(nanos, TimeUnit.NANOSECONDS);
+    if (accessLog) {
+      ACCESS.info("{}", Json.write(Map.of("method", method, "path", path, "route", route,
+          "status", status, "micros", nanos / 1000, "user", user == null ? "" : user,
+          "remote", remote)));
+    }
   }
 
   private Handler<RoutingContext> move(Status to, Set<String> fields) {
@@ -271,11 +297,11 @@ public final class ApiRouter {
     } else if (ctx.request().method() == HttpMethod.GET) {
       token = ctx.queryParams().get("token"); // for EventSource and simple clients
     }
-    Principal p = tokens.verify(token);
-    if (disabledUser.test(p.userId())) {
-      throw Problem.unauthorized("this account is disabled");
-    }
+    Principal fromToken = tokens.verify(token);
+    Principal p = accountCheck.current(fromToken)
+        .orElseThrow(() -> Problem.unauthorized("this account is disabled"));
     ctx.put(Http.PRINCIPAL, p);
+    ctx.put(Http.TOKEN_PRINCIPAL, fromToken);
     ctx.next();
   }
 
@@ -291,13 +317,24 @@ public final class ApiRouter {
     ctx.next();
   }
 
-  /** Forgets idle rate-limit buckets; called now and then by the server. */
+  /** Requests on or waiting for the database workers; for metrics. */
+  public int inFlight() {
+    return http.inFlight();
+  }
+
+  /** Forgets idle rate-limit buckets and sign-in failures; called now and then by the server. */
   public void housekeeping() {
     rateLimiter.evictIdle();
+    loginThrottle.evictIdle();
   }
 
   private void failure(RoutingContext ctx) {
     Throwable failure = ctx.failure();
+    if (failure instanceof io.netty.handler.codec.DecoderException) {
+      Http.fail(ctx, Problem.badRequest("the body cannot be read; send JSON with Content-Type:"
+          + " application/json"), null);
+      return;
+    }
     if (failure != null && !(failure instanceof io.vertx.ext.web.handler.HttpException)) {
       Http.fail(ctx, failure, null);
       return;

@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
 final class Http {
 
   private static final Logger log = LoggerFactory.getLogger(Http.class);
+  /** The caller as the server's records allow it (see {@code AccountCheck}). */
   static final String PRINCIPAL = "taskpulse.principal";
+  /** The caller as the token alone says, for connections that re-check it later. */
+  static final String TOKEN_PRINCIPAL = "taskpulse.token-principal";
 
   private final WorkerExecutor workers;
   private final int maxInFlight;
@@ -72,6 +75,10 @@ final class Http {
 
   static Principal principal(RoutingContext ctx) {
     return ctx.get(PRINCIPAL);
+  }
+
+  static Principal tokenPrincipal(RoutingContext ctx) {
+    return ctx.get(TOKEN_PRINCIPAL);
   }
 
   /** The request body as a JSON object; an empty body is an empty object. */

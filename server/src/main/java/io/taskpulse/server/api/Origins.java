@@ -2,6 +2,7 @@ package io.taskpulse.server.api;
 
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
 import java.net.URI;
 import java.util.List;
 
@@ -26,6 +27,11 @@ final class Origins {
       return allowedOrigins.contains(origin) || allowedOrigins.contains("*");
     }
     String host = req.getHeader(HttpHeaders.HOST);
+    if (host == null && req.authority() != null) {
+      // HTTP/2 (an h2c upgrade, as Java's HttpClient makes) carries :authority, not Host
+      HostAndPort a = req.authority();
+      host = a.port() > 0 ? a.host() + ":" + a.port() : a.host();
+    }
     try {
       URI uri = URI.create(origin);
       String originHost = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");

@@ -7,14 +7,13 @@ import io.taskpulse.server.errors.Problem;
 import io.taskpulse.server.store.TaskStore;
 import io.taskpulse.server.tasks.Actor;
 import io.taskpulse.server.tasks.Entry;
+import io.taskpulse.server.tasks.ListCursor;
 import io.taskpulse.server.tasks.Status;
 import io.taskpulse.server.tasks.Task;
 import io.taskpulse.server.tasks.TaskFields;
 import io.taskpulse.server.tasks.TaskService;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +65,7 @@ final class TaskHandlers {
     }
     TaskStore.Query q = new TaskStore.Query(
         param(ctx, "projectId"), statuses, param(ctx, "assignee"), param(ctx, "teamId"),
-        param(ctx, "queue"), param(ctx, "q"), cursor(ctx.queryParams().get("cursor")),
+        param(ctx, "queue"), param(ctx, "q"), ListCursor.decode(ctx.queryParams().get("cursor")),
         intParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT));
     http.async(ctx, () -> {
       TaskService.Page page = tasks.list(p, q);
@@ -74,7 +73,7 @@ final class TaskHandlers {
       out.put("tasks", page.tasks());
       out.put("offset", page.offset());
       out.put("epoch", page.epoch());
-      out.put("nextCursor", page.nextCursor() == null ? null : encodeCursor(page.nextCursor()));
+      out.put("nextCursor", ListCursor.encode(page.nextCursor()));
       return Reply.ok(out);
     });
   }
@@ -140,8 +139,8 @@ final class TaskHandlers {
     String id = ctx.pathParam("id");
     ObjectNode body = Http.body(ctx);
     body.fieldNames().forEachRemaining(name -> {
-      if (!Set.of("kind", "text", "data").contains(name)) {
-        throw Problem.invalid(name, "is not accepted here (accepted: kind, text, data)");
+      if (!Set.of("kind", "text", "data", "worker").contains(name)) {
+        throw Problem.invalid(name, "is not accepted here (accepted: kind, text, data, worker)");
       }
     });
     String kind = body.has("kind") ? TaskFields.id("kind", body.get("kind"), false) : "log";
@@ -150,7 +149,9 @@ final class TaskHandlers {
     if (text == null && data == null) {
       throw Problem.invalid("text", "an entry needs text or data");
     }
-    http.async(ctx, () -> Reply.created(tasks.addEntry(p, id, kind, text, data, actor(p))));
+    String worker = body.has("worker") ? TaskFields.id("worker", body.get("worker"), false) : null;
+    http.async(ctx, () -> Reply.created(tasks.addEntry(p, id, kind, text, data, worker,
+        actor(p, worker))));
   }
 
   void entries(RoutingContext ctx) {
@@ -297,25 +298,5 @@ final class TaskHandlers {
       // reported below
     }
     throw Problem.invalid(name, "must be a whole number, 0 or more");
-  }
-
-  private static String encodeCursor(String lastId) {
-    return Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(("before:" + lastId).getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static Long cursor(String cursor) {
-    if (cursor == null || cursor.isEmpty()) {
-      return null;
-    }
-    try {
-      String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-      if (text.startsWith("before:")) {
-        return Long.parseLong(text.substring("before:".length()));
-      }
-    } catch (IllegalArgumentException ignored) {
-      // reported below
-    }
-    throw Problem.invalid("cursor", "is not a cursor this server gave out");
   }
 }

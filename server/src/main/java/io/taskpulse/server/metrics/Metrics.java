@@ -23,6 +23,7 @@ public final class Metrics {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Counter appended;
   private final Timer dispatchLatency;
+  private final Timer writeLatency;
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
   public Metrics() {
@@ -39,6 +40,12 @@ public final class Metrics {
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
         .register(registry);
+    writeLatency = Timer.builder("taskpulse.event.write.latency")
+        .description("From a change's transaction to its frame being written to this node's"
+            + " live readers, per event loop that has readers for it")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
   }
 
   public PrometheusMeterRegistry registry() {
@@ -51,6 +58,12 @@ public final class Metrics {
 
   public void dispatched(long changeAtMillis) {
     dispatchLatency.record(Math.max(0, System.currentTimeMillis() - changeAtMillis),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** An event was written to the live readers of one event loop (once per loop, not reader). */
+  public void written(long changeAtMillis) {
+    writeLatency.record(Math.max(0, System.currentTimeMillis() - changeAtMillis),
         TimeUnit.MILLISECONDS);
   }
 

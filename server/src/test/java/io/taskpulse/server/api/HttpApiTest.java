@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.taskpulse.server.testing.Api;
 import io.taskpulse.server.testing.Api.Response;
+import io.taskpulse.server.testing.Background;
 import io.taskpulse.server.testing.TestServer;
 import java.util.ArrayList;
 import java.util.List;
@@ -191,6 +192,21 @@ class HttpApiTest {
   }
 
   @Test
+  void aLargeJsonBodySentAsFormDataAsCurlDashDSendsItIsStillRead() {
+    // curl -d labels its body application/x-www-form-urlencoded; past 8 KiB this was a 500.
+    String description = "b".repeat(20_000);
+    Response r = alice.send("POST", "/api/v1/tasks", "{\"title\":\"from curl\","
+        + "\"description\":\"" + description + "\"}",
+        Map.of("Content-Type", "application/x-www-form-urlencoded"));
+    assertThat(r.status()).as(r.text()).isEqualTo(201);
+    assertThat(r.json().get("description").asText()).hasSize(20_000);
+    String ampersands = "&x=1".repeat(2_000);
+    Response many = alice.send("POST", "/api/v1/tasks", "{\"title\":\"t\",\"description\":\""
+        + ampersands + "\"}", Map.of("Content-Type", "application/x-www-form-urlencoded"));
+    assertThat(many.status()).as(many.text()).isEqualTo(201);
+  }
+
+  @Test
   void requestsWithoutAValidTokenAre401WithAChallenge() {
     Api anonymous = new Api(server.baseUrl(), null);
     Response r = anonymous.get("/api/v1/tasks");
@@ -262,6 +278,19 @@ class HttpApiTest {
     alice.patch("/api/v1/tasks/" + id, "{\"title\":\"after\"}");
     JsonNode events = lena.get("/api/v1/events?after=" + from).json().get("events");
     assertThat(events.findValuesAsText("type")).containsExactly("task.unshared");
+  }
+
+  @Test
+  void theFeedShowsAnUnshareAsAnUpdateToThoseWhoKeepSight() {
+    String id = alice.create("{\"title\":\"shared a while\"}");
+    assertThat(alice.put("/api/v1/tasks/" + id + "/shares/bob").status()).isEqualTo(200);
+    long from = alice.get("/api/v1/tasks?limit=1").json().get("offset").asLong();
+    assertThat(alice.delete("/api/v1/tasks/" + id + "/shares/bob").status()).isEqualTo(200);
+    JsonNode owners = alice.get("/api/v1/events?after=" + from).json().get("events");
+    assertThat(owners.findValuesAsText("type")).containsExactly("task.updated");
+    assertThat(owners.get(0).at("/changes/sharedWith").toString()).isEqualTo("[[\"bob\"],[]]");
+    JsonNode bobs = bob.get("/api/v1/events?after=" + from).json().get("events");
+    assertThat(bobs.findValuesAsText("type")).containsExactly("task.unshared");
   }
 
   @Test
@@ -383,7 +412,7 @@ class HttpApiTest {
     String id = hank.create("{\"title\":\"watched\"}");
     long offset = hank.get("/api/v1/tasks?limit=1").json().get("offset").asLong();
     long began = System.nanoTime();
-    CompletableFuture<Response> poll = CompletableFuture.supplyAsync(() ->
+    CompletableFuture<Response> poll = Background.supply(() ->
         hank.get("/api/v1/events?after=" + offset + "&wait=20&stream=task:" + id));
     Thread.sleep(300);
     assertThat(poll).isNotDone();

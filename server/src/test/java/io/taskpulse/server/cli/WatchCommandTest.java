@@ -3,6 +3,7 @@ package io.taskpulse.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.taskpulse.server.testing.Api;
+import io.taskpulse.server.testing.Background;
 import io.taskpulse.server.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -88,7 +89,7 @@ class WatchCommandTest {
       command.env = env;
       command.interactive = interactive;
       command.exitOnCtrlC = false;
-      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() ->
+      CompletableFuture<Integer> exit = Background.supply(() ->
           new CommandLine(command).execute(args));
       return new Run(command, out, err, exit);
     }

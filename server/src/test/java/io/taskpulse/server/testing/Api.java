@@ -75,7 +75,7 @@ public final class Api {
     if (json != null) {
       b.header("Content-Type", "application/json");
     }
-    headers.forEach(b::header);
+    headers.forEach(b::setHeader); // replaces the defaults above (Content-Type)
     try {
       HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
       JsonNode body = null;

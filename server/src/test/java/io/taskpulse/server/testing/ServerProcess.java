@@ -1,17 +1,13 @@
 package io.taskpulse.server.testing;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Taskpulse node in its own JVM, started with {@code Main serve} on the test class path, so
@@ -19,13 +15,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServerProcess implements AutoCloseable {
 
-  private final Process process;
+  private final ChildJvm jvm;
   private final int port;
-  private final List<String> output = new ArrayList<>();
-  private Thread reader;
 
-  private ServerProcess(Process process, int port) {
-    this.process = process;
+  private ServerProcess(ChildJvm jvm, int port) {
+    this.jvm = jvm;
     this.port = port;
   }
 
@@ -40,66 +34,50 @@ public final class ServerProcess implements AutoCloseable {
   /** Starts {@code serve} and waits until it prints that it is ready. */
   public static ServerProcess start(Path dataDir, int port, Map<String, String> env) {
     ServerProcess sp = launch(dataDir, port, env);
-    if (!sp.awaitOutput(" ready in ", 60_000)) {
-      sp.process.destroyForcibly();
-      throw new IllegalStateException("server did not start: " + sp.output());
-    }
+    sp.awaitReady(" ready in ", "server");
     return sp;
   }
 
   /** Waits until a line containing {@code text} was printed; false on timeout or exit. */
   public boolean awaitOutput(String text, long timeoutMillis) {
-    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
-    while (System.nanoTime() < deadline) {
-      if (output().stream().anyMatch(l -> l.contains(text))) {
-        return true;
-      }
-      if (!process.isAlive() && !reader.isAlive()) {
-        return output().stream().anyMatch(l -> l.contains(text));
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return false;
+    return jvm.awaitOutput(text, timeoutMillis);
   }
 
   /** Starts {@code serve} without waiting for it. */
   public static ServerProcess launch(Path dataDir, int port, Map<String, String> env) {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "io.taskpulse.server.Main", "serve");
-    pb.environment().put("TASKPULSE_PORT", Integer.toString(port));
-    pb.environment().put("TASKPULSE_HOST", "127.0.0.1");
-    pb.environment().put("TASKPULSE_DATA_DIR", dataDir.toString());
-    pb.environment().put("TASKPULSE_JWT_SECRET", TestServer.SECRET);
-    pb.environment().put("TASKPULSE_ADMIN_PASSWORD", TestServer.ADMIN_PASSWORD);
-    pb.environment().putAll(env);
-    pb.redirectErrorStream(true);
-    try {
-      ServerProcess sp = new ServerProcess(pb.start(), port);
-      Thread reader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-            sp.process.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null) {
-            synchronized (sp.output) {
-              sp.output.add(line);
-            }
-          }
-        } catch (IOException ignored) {
-          // the process went away
-        }
-      }, "server-output");
-      reader.setDaemon(true);
-      reader.start();
-      sp.reader = reader;
-      return sp;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    Map<String, String> all = new HashMap<>();
+    all.put("TASKPULSE_PORT", Integer.toString(port));
+    all.put("TASKPULSE_HOST", "127.0.0.1");
+    all.put("TASKPULSE_DATA_DIR", dataDir.toString());
+    all.put("TASKPULSE_JWT_SECRET", TestServer.SECRET);
+    all.put("TASKPULSE_ADMIN_PASSWORD", TestServer.ADMIN_PASSWORD);
+    all.putAll(env);
+    return launch(port, List.of("serve"), all);
+  }
+
+  /**
+   * Runs {@code taskpulse <args>} (a command and its flags, e.g. {@code demo --port N}) and
+   * waits until it prints {@code ready}.
+   */
+  public static ServerProcess startCommand(int port, List<String> args, String ready) {
+    ServerProcess sp = launch(port, args, Map.of());
+    sp.awaitReady(ready, args.toString());
+    return sp;
+  }
+
+  private static ServerProcess launch(int port, List<String> args, Map<String, String> env) {
+    return new ServerProcess(ChildJvm.start("io.taskpulse.server.Main", args, env, "server"),
+        port);
+  }
+
+  private void awaitReady(String ready, String what) {
+    if (!jvm.awaitOutput(ready, 60_000)) {
+      try {
+        jvm.kill();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException(what + " did not start: " + jvm.output());
     }
   }
 
@@ -108,40 +86,26 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   public long pid() {
-    return process.pid();
+    return jvm.pid();
   }
 
   public List<String> output() {
-    synchronized (output) {
-      return List.copyOf(output);
-    }
+    return jvm.output();
   }
 
   /** SIGKILL: no shutdown hook, no flush, like a machine losing power to its process. */
   public void kill() throws InterruptedException {
-    process.destroyForcibly();
-    process.waitFor(30, TimeUnit.SECONDS);
+    jvm.kill();
   }
 
   /** SIGTERM, then waits for a graceful exit; returns the exit code. */
   public int stop(Duration timeout) throws InterruptedException {
-    try {
-      // kill(1) rather than Process.destroy(): the JVM's hooks reliably run on this SIGTERM.
-      new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor();
-    } catch (IOException e) {
-      process.destroy();
-    }
-    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      process.destroyForcibly();
-      return -1;
-    }
-    reader.join(5_000); // the last lines it printed
-    return process.exitValue();
+    return jvm.stop(timeout);
   }
 
   @Override
   public void close() throws InterruptedException {
-    if (process.isAlive()) {
+    if (jvm.isAlive()) {
       kill();
     }
   }

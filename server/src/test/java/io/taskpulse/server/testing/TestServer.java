@@ -4,6 +4,7 @@ import io.taskpulse.server.Config;
 import io.taskpulse.server.Taskpulse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -29,8 +30,13 @@ public final class TestServer implements AutoCloseable {
 
   /** Starts a node on {@code jdbcUrl} (null: SQLite in a temp dir) with extra settings. */
   public static TestServer start(String jdbcUrl, Map<String, String> extra) {
+    return start(jdbcUrl, extra, Clock.systemUTC());
+  }
+
+  /** As {@link #start(String, Map)}, reading the time from {@code clock} (a {@link TestClock}). */
+  public static TestServer start(String jdbcUrl, Map<String, String> extra, Clock clock) {
     try {
-      return start(Files.createTempDirectory("taskpulse-node"), 0, jdbcUrl, extra);
+      return start(Files.createTempDirectory("taskpulse-node"), 0, jdbcUrl, extra, clock);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -42,11 +48,17 @@ public final class TestServer implements AutoCloseable {
    * database, so the same epoch). A new directory is a new database.
    */
   public static TestServer startAt(int port, Path dataDir, Map<String, String> extra) {
-    return start(dataDir, port, null, extra);
+    return startAt(port, dataDir, extra, Clock.systemUTC());
+  }
+
+  /** As {@link #startAt(int, Path, Map)}, reading the time from {@code clock}. */
+  public static TestServer startAt(int port, Path dataDir, Map<String, String> extra,
+      Clock clock) {
+    return start(dataDir, port, null, extra, clock);
   }
 
   private static TestServer start(Path dataDir, int port, String jdbcUrl,
-      Map<String, String> extra) {
+      Map<String, String> extra, Clock clock) {
     try {
       Files.createDirectories(dataDir);
       Map<String, String> settings = new HashMap<>();
@@ -60,7 +72,7 @@ public final class TestServer implements AutoCloseable {
         settings.put("TASKPULSE_DATABASE_URL", jdbcUrl);
       }
       settings.putAll(extra);
-      return new TestServer(Taskpulse.start(Config.from(settings)), dataDir);
+      return new TestServer(Taskpulse.start(Config.from(settings), clock), dataDir);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
