@@ -52,6 +52,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,8 +143,20 @@ public final class Taskpulse implements AutoCloseable {
     registerGauges(redis);
     this.mcpSessions = new McpSessions(db, clock, McpSessions.IDLE);
     this.mcp = buildBeside("mcp", () -> new McpEndpoint(new McpTools(tasks, accounts), mcpSessions));
-    // A disabled account, a left team or a lost admin role reaches open connections at once.
+    // A disabled account, a left team or a lost admin role reaches open connections at once,
+    // on this node and, through the bus, on the others (else within their periodic refresh).
     accounts.onStandingChanged(connections::recheck);
+    accounts.onChangedHere(bus::announceAccountChange);
+    AtomicBoolean reloadQueued = new AtomicBoolean();
+    bus.onAccountChange(() -> {
+      if (reloadQueued.compareAndSet(false, true)) { // a burst of announcements: one reload
+        workers.executeBlocking(() -> {
+          reloadQueued.set(false);
+          accounts.refreshStandings();
+          return null;
+        }, false).onFailure(e -> log.debug("account reload failed: {}", e.getMessage()));
+      }
+    });
     ApiRouter api = new ApiRouter(tokens, accounts, config.writesPerSecond(),
         config.writeBurst(), config.maxBodyBytes(), config.allowedOrigins(), metrics,
         config.accessLog(),

@@ -44,6 +44,7 @@ public final class AccountService implements AccountCheck {
   /** Every built-in account as the database said at the last refresh. */
   private volatile Map<String, Standing> standings = Map.of();
   private final List<Consumer<Set<String>>> standingListeners = new CopyOnWriteArrayList<>();
+  private volatile Runnable onChangedHere = () -> {};
 
   public AccountService(Db db, TaskStore tasks, Clock clock) {
     this.db = db;
@@ -130,7 +131,7 @@ public final class AccountService implements AccountCheck {
     } catch (Db.UniqueViolation e) {
       throw Problem.conflict("a user " + id + " already exists");
     }
-    refreshStandings(); // from now on the account's records, not its tokens alone, count
+    changedHere(); // from now on the account's records, not its tokens alone, count
     return user(id);
   }
 
@@ -202,7 +203,7 @@ public final class AccountService implements AccountCheck {
       return null;
     });
     if (disable != null || admin != null) {
-      refreshStandings(); // closes or narrows this user's live connections here at once
+      changedHere(); // closes or narrows this user's live connections here at once
     }
     return user(id);
   }
@@ -242,6 +243,17 @@ public final class AccountService implements AccountCheck {
    */
   public void onStandingChanged(Consumer<Set<String>> listener) {
     standingListeners.add(listener);
+  }
+
+  /** Runs {@code action} after each account change made through this node (to tell the others). */
+  public void onChangedHere(Runnable action) {
+    this.onChangedHere = action;
+  }
+
+  /** A change made here: this node's connections hear of it now, and so do the other nodes. */
+  private void changedHere() {
+    refreshStandings();
+    onChangedHere.run();
   }
 
   /**
@@ -349,7 +361,7 @@ public final class AccountService implements AccountCheck {
           + " ON CONFLICT (team_id, user_id) DO NOTHING", teamId, userId);
       return null;
     });
-    refreshStandings(); // a token that names the team counts it again (it never adds one)
+    changedHere(); // a token that names the team counts it again (it never adds one)
     return team(p, teamId);
   }
 
@@ -362,7 +374,7 @@ public final class AccountService implements AccountCheck {
       tx.update("DELETE FROM team_members WHERE team_id = ? AND user_id = ?", teamId, userId);
       return null;
     });
-    refreshStandings(); // the user's tokens stop counting the team, live connections too
+    changedHere(); // the user's tokens stop counting the team, live connections too
     return team(p, teamId);
   }
 

@@ -16,6 +16,16 @@ public interface Bus extends AutoCloseable {
   /** Registers the one receiver of this node; called from any thread, in no promised order. */
   void onEvents(Consumer<List<LogEvent>> receiver);
 
+  /**
+   * Tells the other nodes that accounts changed here (a user disabled, a team member removed),
+   * so that they reload standings now instead of at their next periodic refresh. Best effort:
+   * the periodic refresh still catches what a lost message misses. Never blocks.
+   */
+  default void announceAccountChange() {}
+
+  /** Registers what runs when another node announces an account change; from any thread. */
+  default void onAccountChange(Runnable action) {}
+
   /** Whether the bus currently carries events ("up") or nodes rely on reading the log. */
   boolean isHealthy();
 

@@ -28,6 +28,16 @@ public final class CountingBus implements Bus {
   }
 
   @Override
+  public void announceAccountChange() {
+    bus.announceAccountChange();
+  }
+
+  @Override
+  public void onAccountChange(Runnable action) {
+    bus.onAccountChange(action);
+  }
+
+  @Override
   public boolean isHealthy() {
     return bus.isHealthy();
   }

@@ -40,6 +40,8 @@ public final class RedisBus implements Bus {
   private final int channels;
   /** {@code taskpulse:<epoch>:events:}: deployments on other databases share Redis safely. */
   private final String prefix;
+  /** {@code taskpulse:<epoch>:accounts}: a node's word that accounts changed; body its id. */
+  private final String accountsChannel;
   private final String nodeId = UUID.randomUUID().toString();
   private final AtomicLong published = new AtomicLong();
   private final AtomicLong publishFailures = new AtomicLong();
@@ -49,6 +51,7 @@ public final class RedisBus implements Bus {
   private volatile boolean publishing = true;
   private volatile boolean closed;
   private volatile Runnable onReconnect = () -> {};
+  private volatile Runnable onAccountChange = () -> {};
   private long backoffMillis = 100;
 
   /**
@@ -59,6 +62,7 @@ public final class RedisBus implements Bus {
     this.vertx = vertx;
     this.channels = channels;
     this.prefix = "taskpulse:" + epoch + ":events:";
+    this.accountsChannel = "taskpulse:" + epoch + ":accounts";
     RedisOptions options = new RedisOptions().setConnectionString(url).setMaxPoolSize(8)
         .setMaxPoolWaiting(10_000).setMaxWaitingHandlers(10_000);
     this.publisher = Redis.createClient(vertx, options);
@@ -103,6 +107,17 @@ public final class RedisBus implements Bus {
   }
 
   @Override
+  public void announceAccountChange() {
+    publisher.send(Request.cmd(Command.PUBLISH).arg(accountsChannel).arg(nodeId))
+        .onFailure(e -> log.debug("redis: account change not announced: {}", e.getMessage()));
+  }
+
+  @Override
+  public void onAccountChange(Runnable action) {
+    this.onAccountChange = action;
+  }
+
+  @Override
   public boolean isHealthy() {
     return subscriber != null && publishing;
   }
@@ -131,6 +146,7 @@ public final class RedisBus implements Bus {
       for (int i = 0; i < channels; i++) {
         req.arg(prefix + i);
       }
+      req.arg(accountsChannel);
       return conn.send(req).map(r -> conn);
     }).onComplete(r -> {
       if (r.failed()) {
@@ -142,11 +158,12 @@ public final class RedisBus implements Bus {
         return;
       }
       if (backoffMillis > 100 || subscriber == null) {
-        log.info("redis: subscribed to {} channel(s)", channels);
+        log.info("redis: subscribed to {} event channel(s)", channels);
       }
       backoffMillis = 100;
       subscriber = r.result();
       onReconnect.run();
+      onAccountChange.run(); // what was announced while the subscription was down
     });
   }
 
@@ -169,6 +186,12 @@ public final class RedisBus implements Bus {
 
   private void onMessage(Response msg) {
     if (msg.size() < 3 || !"message".equals(msg.get(0).toString())) {
+      return;
+    }
+    if (accountsChannel.equals(msg.get(1).toString())) {
+      if (!nodeId.equals(msg.get(2).toString())) {
+        onAccountChange.run();
+      }
       return;
     }
     try {
