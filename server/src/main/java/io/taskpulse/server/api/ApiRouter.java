@@ -83,7 +83,7 @@ public final class ApiRouter {
     this.accounts = new AccountHandlers(parts.accounts(), tokens, parts.tokenTtl(), http,
         loginThrottle, new LoginCounters(metrics.registry()));
     this.events = new EventHandlers(parts.db(), parts.eventLog(), parts.tail(), parts.bus(),
-        parts.hub(), http);
+        parts.hub(), accountCheck, http);
     this.work = new WorkHandlers(parts.leases(), parts.tail(), http);
     this.schedules = new ScheduleHandlers(parts.schedules(), http);
     this.githubWebhooks = parts.github();

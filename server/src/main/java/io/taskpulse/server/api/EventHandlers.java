@@ -1,11 +1,13 @@
 package io.taskpulse.server.api;
 
+import io.taskpulse.server.auth.AccountCheck;
 import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.bus.Bus;
 import io.taskpulse.server.hub.Hub;
 import io.taskpulse.server.json.Json;
 import io.taskpulse.server.log.EventLog;
 import io.taskpulse.server.log.LogEvent;
+import io.taskpulse.server.log.LogPosition;
 import io.taskpulse.server.log.Stream;
 import io.taskpulse.server.log.Tail;
 import io.taskpulse.server.store.Db;
@@ -27,21 +29,27 @@ final class EventHandlers {
   private final Tail tail;
   private final Bus bus;
   private final Hub hub;
+  private final AccountCheck accountCheck;
   private final Http http;
 
-  EventHandlers(Db db, EventLog eventLog, Tail tail, Bus bus, Hub hub, Http http) {
+  EventHandlers(Db db, EventLog eventLog, Tail tail, Bus bus, Hub hub, AccountCheck accountCheck,
+      Http http) {
     this.db = db;
     this.eventLog = eventLog;
     this.tail = tail;
     this.bus = bus;
     this.hub = hub;
+    this.accountCheck = accountCheck;
     this.http = http;
   }
 
   /**
-   * {@code GET /events?after&stream&limit&wait&epoch}: events after an offset at once, or,
-   * when there are none and {@code wait} is given, as soon as one arrives. Without
-   * {@code after} the feed starts at the head: only what happens from now on.
+   * {@code GET /events?after&stream&limit&wait&epoch&sight}: events after an offset at once,
+   * or, when there are none and {@code wait} is given, as soon as one arrives. Without
+   * {@code after} the feed starts at the head: only what happens from now on. A
+   * {@code sight} that is no longer the caller's (a team left or joined, the admin role moved)
+   * is answered like a lost offset: {@code recovered:false}, so the reader takes a snapshot
+   * (team membership is not in the log, so no event could say which tasks went).
    */
   void feed(RoutingContext ctx) {
     Principal p = Http.principal(ctx);
@@ -51,6 +59,14 @@ final class EventHandlers {
     int limit = TaskHandlers.intParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
     int wait = TaskHandlers.intParam(ctx, "wait", 0, 0, MAX_WAIT_SECONDS);
     String epoch = ctx.queryParams().get("epoch");
+    String sight = ctx.queryParams().get("sight");
+    if (sight != null && !sight.isEmpty() && !sight.equals(p.sight())) {
+      http.async(ctx, () -> {
+        hub.checkVisible(p, stream);
+        return db.read(eventLog::position);
+      }, position -> Http.send(ctx, Reply.ok(new RawJson(accessChangedJson(position, p)))));
+      return;
+    }
     long deadline = System.nanoTime() + wait * 1_000_000_000L;
     http.async(ctx, () -> {
       hub.checkVisible(p, stream);
@@ -69,11 +85,26 @@ final class EventHandlers {
         Http.send(ctx, Reply.ok(new RawJson(pageJson(page, p))));
         return;
       }
-      tail.awaitAfter(page.next(), remainingMillis).onComplete(woken ->
-          read(ctx, p, stream, page.next(), page.position().epoch(), limit, deadline));
+      tail.awaitAfter(page.next(), remainingMillis).onComplete(woken -> {
+        // The account may have changed while this request waited: read with the sight it has now.
+        Principal now = accountCheck.current(Http.tokenPrincipal(ctx)).orElse(null);
+        if (now == null) {
+          Http.send(ctx, Reply.ok(new RawJson(pageJson(page, p)))); // the next request gets 401
+        } else if (!now.sight().equals(p.sight())) {
+          Http.send(ctx, Reply.ok(new RawJson(accessChangedJson(page.position(), now))));
+        } else {
+          read(ctx, p, stream, page.next(), page.position().epoch(), limit, deadline);
+        }
+      });
     });
   }
 
+
+  private static String accessChangedJson(LogPosition position, Principal reader) {
+    return "{\"events\":[],\"next\":" + position.head() + ",\"epoch\":"
+        + Json.write(position.epoch()) + ",\"recovered\":false,\"reason\":\"access_changed\""
+        + ",\"sight\":" + Json.write(reader.sight()) + "}";
+  }
 
   private static String pageJson(EventLog.Page page, Principal reader) {
     StringBuilder out = new StringBuilder(256 + page.events().size() * 512);
@@ -87,7 +118,8 @@ final class EventHandlers {
     }
     out.append("],\"next\":").append(page.next())
         .append(",\"epoch\":").append(Json.write(page.position().epoch()))
-        .append(",\"recovered\":").append(page.recovered()).append('}');
+        .append(",\"recovered\":").append(page.recovered())
+        .append(",\"sight\":").append(Json.write(reader.sight())).append('}');
     return out.toString();
   }
 

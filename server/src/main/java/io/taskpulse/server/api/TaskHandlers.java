@@ -74,6 +74,7 @@ final class TaskHandlers {
       out.put("offset", page.offset());
       out.put("epoch", page.epoch());
       out.put("nextCursor", ListCursor.encode(page.nextCursor()));
+      out.put("sight", p.sight()); // for the /events long-poll that follows this snapshot
       return Reply.ok(out);
     });
   }

@@ -9,6 +9,8 @@ import io.taskpulse.server.testing.TestServer;
 import io.taskpulse.server.testing.WsClient;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -162,6 +164,54 @@ class AccountChangesTest {
       ws.close();
       sse.close();
     }
+  }
+
+  @Test
+  void aLongPollReaderWhoLeavesATeamIsToldToTakeANewSnapshotAndGetsNoneOfItsEvents()
+      throws Exception {
+    admin.post("/api/v1/teams", "{\"id\":\"late\"}");
+    account("gus", "[]");
+    assertThat(admin.put("/api/v1/teams/late/members/gus").status()).isEqualTo(200);
+    Api gus = new Api(server.baseUrl(), login("gus")); // names late
+    String lateTask = admin.create("{\"title\":\"late shift\",\"teamId\":\"late\"}");
+    JsonNode snapshot = gus.get("/api/v1/tasks").json();
+    assertThat(ids(snapshot)).contains(lateTask);
+    String sight = snapshot.get("sight").asText();
+    long offset = snapshot.get("offset").asLong();
+
+    progress(admin, lateTask, 10);
+    JsonNode page = gus.get("/api/v1/events?after=" + offset + "&sight=" + sight).json();
+    assertThat(page.get("recovered").asBoolean()).isTrue();
+    assertThat(page.get("events").findValuesAsText("taskId")).containsExactly(lateTask);
+    assertThat(page.get("sight").asText()).isEqualTo(sight);
+    long next = page.get("next").asLong();
+
+    // A poll waiting when the team is left wakes on the next event and answers recovered:false
+    // rather than that event (which the account may no longer see).
+    CompletableFuture<JsonNode> waiting = CompletableFuture.supplyAsync(() ->
+        gus.get("/api/v1/events?after=" + next + "&wait=20&sight=" + sight).json());
+    Thread.sleep(300);
+    assertThat(admin.delete("/api/v1/teams/late/members/gus").status()).isEqualTo(200);
+    progress(admin, lateTask, 20);
+    JsonNode woke = waiting.get(5, TimeUnit.SECONDS);
+    assertThat(woke.get("recovered").asBoolean()).isFalse();
+    assertThat(woke.get("reason").asText()).isEqualTo("access_changed");
+    assertThat(woke.get("events")).isEmpty();
+    String narrower = woke.get("sight").asText();
+    assertThat(narrower).isNotEqualTo(sight);
+
+    // A poll that starts with the old sight is told the same at once, even with nothing new.
+    JsonNode told = gus.get("/api/v1/events?after=" + next + "&wait=20&sight=" + sight).json();
+    assertThat(told.get("reason").asText()).isEqualTo("access_changed");
+    // The new snapshot, then polls with the new sight, go on as usual.
+    JsonNode again = gus.get("/api/v1/tasks").json();
+    assertThat(ids(again)).doesNotContain(lateTask);
+    assertThat(again.get("sight").asText()).isEqualTo(narrower);
+    String own = gus.create("{\"title\":\"gus's own\"}");
+    JsonNode after = gus.get("/api/v1/events?after=" + again.get("offset").asLong()
+        + "&sight=" + narrower).json();
+    assertThat(after.get("recovered").asBoolean()).isTrue();
+    assertThat(after.get("events").findValuesAsText("taskId")).containsExactly(own);
   }
 
   @Test

@@ -148,6 +148,32 @@ class DashboardConnectionTest {
   }
 
   @Test
+  void overLongPollLeavingATeamReloadsTheSnapshotWithoutItsTasks() {
+    server = TestServer.start(null);
+    Api admin = server.asAdmin();
+    Dash.createUser(admin, "rue", "poll-crew");
+    String crewTask = admin.create("{\"title\":\"Crew task\",\"teamId\":\"poll-crew\"}");
+    context = chromium.context(server.baseUrl());
+    context.routeWebSocket(Pattern.compile(".*/api/v1/ws.*"), ws -> ws.close());
+    context.route("**/api/v1/events/stream**", Route::abort);
+    Page page = Dash.signIn(context, "rue");
+    assertThat(page.getAttribute("#connection", "data-transport")).isEqualTo("longpoll");
+    page.waitForSelector(".card[data-id=\"" + crewTask + "\"]");
+
+    // The poll waiting now wakes on the next event and sees that the account's sight moved.
+    assertThat(admin.delete("/api/v1/teams/poll-crew/members/rue").status()).isEqualTo(200);
+    assertThat(admin.post("/api/v1/tasks/" + crewTask + "/progress", "{\"progress\":10}")
+        .status()).isEqualTo(200);
+    page.waitForSelector(".card[data-id=\"" + crewTask + "\"]", new Page.WaitForSelectorOptions()
+        .setState(WaitForSelectorState.DETACHED).setTimeout(5_000));
+    assertThat(badge(page)).isEqualTo("connected");
+    assertThat(page.getAttribute("#connection", "data-transport")).isEqualTo("longpoll");
+    String later = Dash.login(server.baseUrl(), "rue").create("{\"title\":\"After the change\"}");
+    page.waitForSelector(".card[data-id=\"" + later + "\"]");
+    assertThat(page.isVisible(".card[data-id=\"" + crewTask + "\"]")).isFalse();
+  }
+
+  @Test
   void whenSseIsBlockedTooTheDashboardFallsBackToLongPollAndSaysSo() {
     server = TestServer.start(null);
     Dash.createUser(server.asAdmin(), "lia");

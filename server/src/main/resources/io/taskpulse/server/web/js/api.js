@@ -54,6 +54,7 @@ export async function listAllTasks(api, signal) {
   let cursor = null;
   let offset = null;
   let epoch = null;
+  let sight = null;
   const tasks = [];
   do {
     const q = '/tasks?limit=500' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
@@ -61,9 +62,10 @@ export async function listAllTasks(api, signal) {
     if (offset === null) {
       offset = page.offset; // the lowest: later pages are as new or newer
       epoch = page.epoch;
+      sight = page.sight; // what the account could see when the snapshot began
     }
     tasks.push(...page.tasks);
     cursor = page.nextCursor;
   } while (cursor);
-  return { tasks, offset, epoch };
+  return { tasks, offset, epoch, sight };
 }

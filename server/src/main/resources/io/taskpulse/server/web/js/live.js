@@ -372,6 +372,7 @@ class PollTransport {
     this.ctl = new AbortController();
     this.wasLive = false;
     this.closed = false;
+    this.sight = null; // the feed's fingerprint of the account's teams and role, sent back
   }
 
   async open() {
@@ -392,7 +393,8 @@ class PollTransport {
   }
 
   async reload(signal) {
-    const { tasks, offset, epoch } = await listAllTasks(this.live.api, signal);
+    const { tasks, offset, epoch, sight } = await listAllTasks(this.live.api, signal);
+    this.sight = sight;
     this.live.snapshot(this, tasks, offset, epoch, true);
   }
 
@@ -400,6 +402,8 @@ class PollTransport {
     const store = this.live.store;
     const q = new URLSearchParams({ after: store.offset, wait, limit: 500 });
     if (store.epoch) q.set('epoch', store.epoch);
+    // The feed answers recovered:false when the account's sight moved (a team left or joined).
+    if (this.sight) q.set('sight', this.sight);
     const page = await this.live.api.get('/events?' + q, { signal });
     if (!page.recovered) {
       store.offset = null;
@@ -408,6 +412,7 @@ class PollTransport {
     }
     for (const ev of page.events) this.live.event(this, ev);
     store.advance(page.next);
+    this.sight = page.sight;
   }
 
   goLive(recovered) {
