@@ -7,6 +7,7 @@ import io.taskpulse.server.auth.Secrets;
 import io.taskpulse.server.auth.Tokens;
 import io.taskpulse.server.bus.Bus;
 import io.taskpulse.server.bus.LocalBus;
+import io.taskpulse.server.bus.Notice;
 import io.taskpulse.server.bus.CountingBus;
 import io.taskpulse.server.bus.RedisBus;
 import io.taskpulse.server.metrics.Metrics;
@@ -146,9 +147,9 @@ public final class Taskpulse implements AutoCloseable {
     // A disabled account, a left team or a lost admin role reaches open connections at once,
     // on this node and, through the bus, on the others (else within their periodic refresh).
     accounts.onStandingChanged(connections::recheck);
-    accounts.onChangedHere(bus::announceAccountChange);
+    accounts.onChangedHere(() -> bus.announce(Notice.ACCOUNTS, ""));
     AtomicBoolean reloadQueued = new AtomicBoolean();
-    bus.onAccountChange(() -> {
+    bus.onNotice(Notice.ACCOUNTS, body -> {
       if (reloadQueued.compareAndSet(false, true)) { // a burst of announcements: one reload
         workers.executeBlocking(() -> {
           reloadQueued.set(false);

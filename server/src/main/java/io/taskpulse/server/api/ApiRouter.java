@@ -6,6 +6,7 @@ import io.taskpulse.server.auth.AccountCheck;
 import io.taskpulse.server.auth.Principal;
 import io.taskpulse.server.auth.Tokens;
 import io.taskpulse.server.bus.Bus;
+import io.taskpulse.server.bus.Notice;
 import io.taskpulse.server.errors.Problem;
 import io.taskpulse.server.github.GitHubWebhooks;
 import io.taskpulse.server.hub.Hub;
@@ -82,6 +83,8 @@ public final class ApiRouter {
     this.tasks = new TaskHandlers(parts.tasks(), http);
     this.accounts = new AccountHandlers(parts.accounts(), tokens, parts.tokenTtl(), http,
         loginThrottle, new LoginCounters(metrics.registry()));
+    loginThrottle.tellOthersWith(body -> parts.bus().announce(Notice.LOGINS, body));
+    parts.bus().onNotice(Notice.LOGINS, loginThrottle::heard);
     this.events = new EventHandlers(parts.db(), parts.eventLog(), parts.tail(), parts.bus(),
         parts.hub(), accountCheck, http);
     this.work = new WorkHandlers(parts.leases(), parts.tail(), http);

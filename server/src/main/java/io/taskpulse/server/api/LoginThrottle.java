@@ -1,8 +1,11 @@
 package io.taskpulse.server.api;
 
+import io.taskpulse.server.json.Json;
+import java.io.IOException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -14,7 +17,9 @@ import java.util.function.LongSupplier;
  * username's failures (not the address's: logging in to one's own account must not reset a
  * guesser). Failures are forgotten after {@link #FORGET_NANOS} without one. Each table is
  * bounded: past {@code maxKeys} the key idle longest is dropped. Thread-safe; never blocks
- * for long (one lock, no I/O), so it is called on the event loop.
+ * for long (one lock, no I/O), so it is called on the event loop. With several nodes, each
+ * tells the others its outcomes ({@link #tellOthersWith}, {@link #heard}), so guesses spread
+ * over the nodes count as if made at one; only the one-check-at-a-time rule stays per node.
  */
 final class LoginThrottle {
 
@@ -26,6 +31,9 @@ final class LoginThrottle {
   /** What {@link #begin} decided: go ahead, or retry after {@code retryAfterSeconds}. */
   record Decision(boolean allowed, long retryAfterSeconds) {}
 
+  /** A sign-in's outcome as the nodes tell each other. */
+  record Outcome(boolean failed, String user, String address) {}
+
   private static final class Entry {
     int failures;
     int inFlight;
@@ -36,6 +44,7 @@ final class LoginThrottle {
   private final Table users;
   private final Table addresses;
   private final LongSupplier nanos;
+  private volatile Consumer<String> tellOthers = body -> {};
 
   LoginThrottle(int maxKeys) {
     this(maxKeys, System::nanoTime);
@@ -64,15 +73,54 @@ final class LoginThrottle {
   }
 
   /** The password was wrong (or the user unknown, or disabled: they look the same). */
-  synchronized void failed(String username, String address) {
-    long now = nanos.getAsLong();
-    users.fail(username, now);
-    addresses.fail(address, now);
+  void failed(String username, String address) {
+    synchronized (this) {
+      long now = nanos.getAsLong();
+      users.fail(username, now, true);
+      addresses.fail(address, now, true);
+    }
+    tellOthers.accept(Json.write(new Outcome(true, username, address)));
   }
 
-  synchronized void succeeded(String username, String address) {
-    users.forget(username);
-    addresses.end(address, nanos.getAsLong());
+  void succeeded(String username, String address) {
+    synchronized (this) {
+      users.forget(username);
+      addresses.end(address, nanos.getAsLong());
+    }
+    tellOthers.accept(Json.write(new Outcome(false, username, address)));
+  }
+
+  /**
+   * Sends each outcome to the other nodes (over the bus), so that guesses spread over
+   * several nodes are counted together. Without it each node counts only its own.
+   */
+  void tellOthersWith(Consumer<String> announce) {
+    this.tellOthers = announce;
+  }
+
+  /**
+   * An outcome another node told of: counted as if it happened here, except that no check
+   * was in flight here. An unreadable one is ignored.
+   */
+  void heard(String body) {
+    Outcome o;
+    try {
+      o = Json.MAPPER.readValue(body, Outcome.class);
+    } catch (IOException | RuntimeException e) {
+      return;
+    }
+    if (o.user() == null || o.address() == null) {
+      return;
+    }
+    synchronized (this) {
+      long now = nanos.getAsLong();
+      if (o.failed()) {
+        users.fail(o.user(), now, false);
+        addresses.fail(o.address(), now, false);
+      } else {
+        users.forget(o.user());
+      }
+    }
   }
 
   /** The check did not happen (bad input, database away): counts as nothing. */
@@ -133,9 +181,12 @@ final class LoginThrottle {
       }
     }
 
-    void fail(String key, long now) {
+    /** A failure; {@code here} when it ends a check this node started. */
+    void fail(String key, long now, boolean here) {
       Entry e = entries.computeIfAbsent(key, k -> new Entry());
-      e.inFlight = Math.max(0, e.inFlight - 1);
+      if (here) {
+        e.inFlight = Math.max(0, e.inFlight - 1);
+      }
       e.failures++;
       e.lastSeen = now;
       if (e.failures >= free) {

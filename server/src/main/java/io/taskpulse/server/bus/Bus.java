@@ -17,14 +17,16 @@ public interface Bus extends AutoCloseable {
   void onEvents(Consumer<List<LogEvent>> receiver);
 
   /**
-   * Tells the other nodes that accounts changed here (a user disabled, a team member removed),
-   * so that they reload standings now instead of at their next periodic refresh. Best effort:
-   * the periodic refresh still catches what a lost message misses. Never blocks.
+   * Tells the other nodes something that is not in the log (see {@link Notice}). Best effort:
+   * what a lost notice would have said is caught up another way. Never blocks.
    */
-  default void announceAccountChange() {}
+  default void announce(Notice notice, String body) {}
 
-  /** Registers what runs when another node announces an account change; from any thread. */
-  default void onAccountChange(Runnable action) {}
+  /**
+   * Registers the one handler of a kind of notice from other nodes (never this node's own);
+   * called from any thread, must not block.
+   */
+  default void onNotice(Notice notice, Consumer<String> handler) {}
 
   /** Whether the bus currently carries events ("up") or nodes rely on reading the log. */
   boolean isHealthy();

@@ -28,13 +28,13 @@ public final class CountingBus implements Bus {
   }
 
   @Override
-  public void announceAccountChange() {
-    bus.announceAccountChange();
+  public void announce(Notice notice, String body) {
+    bus.announce(notice, body);
   }
 
   @Override
-  public void onAccountChange(Runnable action) {
-    bus.onAccountChange(action);
+  public void onNotice(Notice notice, Consumer<String> handler) {
+    bus.onNotice(notice, handler);
   }
 
   @Override

@@ -13,6 +13,7 @@ import io.vertx.redis.client.Response;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -40,8 +41,9 @@ public final class RedisBus implements Bus {
   private final int channels;
   /** {@code taskpulse:<epoch>:events:}: deployments on other databases share Redis safely. */
   private final String prefix;
-  /** {@code taskpulse:<epoch>:accounts}: a node's word that accounts changed; body its id. */
-  private final String accountsChannel;
+  /** {@code taskpulse:<epoch>}: the start of the channels of {@link Notice}s. */
+  private final String noticePrefix;
+  private final Map<Notice, Consumer<String>> noticeHandlers = new ConcurrentHashMap<>();
   private final String nodeId = UUID.randomUUID().toString();
   private final AtomicLong published = new AtomicLong();
   private final AtomicLong publishFailures = new AtomicLong();
@@ -51,7 +53,6 @@ public final class RedisBus implements Bus {
   private volatile boolean publishing = true;
   private volatile boolean closed;
   private volatile Runnable onReconnect = () -> {};
-  private volatile Runnable onAccountChange = () -> {};
   private long backoffMillis = 100;
 
   /**
@@ -62,7 +63,7 @@ public final class RedisBus implements Bus {
     this.vertx = vertx;
     this.channels = channels;
     this.prefix = "taskpulse:" + epoch + ":events:";
-    this.accountsChannel = "taskpulse:" + epoch + ":accounts";
+    this.noticePrefix = "taskpulse:" + epoch + ":";
     RedisOptions options = new RedisOptions().setConnectionString(url).setMaxPoolSize(8)
         .setMaxPoolWaiting(10_000).setMaxWaitingHandlers(10_000);
     this.publisher = Redis.createClient(vertx, options);
@@ -106,15 +107,17 @@ public final class RedisBus implements Bus {
     this.receiver = receiver;
   }
 
+  /** Publishes {@code <node id>\n<body>} on the notice's channel. */
   @Override
-  public void announceAccountChange() {
-    publisher.send(Request.cmd(Command.PUBLISH).arg(accountsChannel).arg(nodeId))
-        .onFailure(e -> log.debug("redis: account change not announced: {}", e.getMessage()));
+  public void announce(Notice notice, String body) {
+    publisher.send(Request.cmd(Command.PUBLISH).arg(noticePrefix + notice.channel)
+            .arg(nodeId + "\n" + body))
+        .onFailure(e -> log.debug("redis: {} notice not sent: {}", notice.channel, e.getMessage()));
   }
 
   @Override
-  public void onAccountChange(Runnable action) {
-    this.onAccountChange = action;
+  public void onNotice(Notice notice, Consumer<String> handler) {
+    noticeHandlers.put(notice, handler);
   }
 
   @Override
@@ -146,7 +149,9 @@ public final class RedisBus implements Bus {
       for (int i = 0; i < channels; i++) {
         req.arg(prefix + i);
       }
-      req.arg(accountsChannel);
+      for (Notice n : Notice.values()) {
+        req.arg(noticePrefix + n.channel);
+      }
       return conn.send(req).map(r -> conn);
     }).onComplete(r -> {
       if (r.failed()) {
@@ -163,7 +168,11 @@ public final class RedisBus implements Bus {
       backoffMillis = 100;
       subscriber = r.result();
       onReconnect.run();
-      onAccountChange.run(); // what was announced while the subscription was down
+      // Accounts may have changed while the subscription was down: reload, as on a notice.
+      Consumer<String> accounts = noticeHandlers.get(Notice.ACCOUNTS);
+      if (accounts != null) {
+        accounts.accept("");
+      }
     });
   }
 
@@ -188,10 +197,9 @@ public final class RedisBus implements Bus {
     if (msg.size() < 3 || !"message".equals(msg.get(0).toString())) {
       return;
     }
-    if (accountsChannel.equals(msg.get(1).toString())) {
-      if (!nodeId.equals(msg.get(2).toString())) {
-        onAccountChange.run();
-      }
+    String channel = msg.get(1).toString();
+    if (!channel.startsWith(prefix)) {
+      onNotice(channel, msg.get(2).toString());
       return;
     }
     try {
@@ -204,6 +212,22 @@ public final class RedisBus implements Bus {
       receiver.accept(events);
     } catch (Exception e) {
       log.warn("redis: unreadable message on {}: {}", msg.get(1), e.getMessage());
+    }
+  }
+
+  private void onNotice(String channel, String message) {
+    int split = message.indexOf('\n');
+    if (split < 0 || message.startsWith(nodeId + "\n")) {
+      return; // malformed, or ours
+    }
+    for (Notice n : Notice.values()) {
+      if (channel.equals(noticePrefix + n.channel)) {
+        Consumer<String> handler = noticeHandlers.get(n);
+        if (handler != null) {
+          handler.accept(message.substring(split + 1));
+        }
+        return;
+      }
     }
   }
 

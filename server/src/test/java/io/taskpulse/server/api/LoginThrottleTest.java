@@ -46,6 +46,26 @@ class LoginThrottleTest {
   }
 
   @Test
+  void outcomesToldByOtherNodesCountHereAndUnreadableOnesChangeNothing() {
+    List<String> told = new ArrayList<>();
+    throttle.tellOthersWith(told::add);
+    fail("cleo", "10.2.0.1");
+    assertThat(told).hasSize(1);
+    LoginThrottle other = new LoginThrottle(100, now::get);
+    other.heard("not json");
+    other.heard("{\"failed\":true}"); // no user, no address
+    assertThat(other.size()).isZero();
+    for (int i = 0; i < 5; i++) {
+      other.heard(told.get(0));
+    }
+    // Five failures heard: the name and the address are held back there, as if made there.
+    assertThat(other.begin("cleo", "10.9.9.9").allowed()).isFalse();
+    throttle.succeeded("cleo", "10.2.0.1");
+    other.heard(told.get(1)); // the success: the name's failures are forgotten there too
+    assertThat(other.begin("cleo", "10.9.9.9").allowed()).isTrue();
+  }
+
+  @Test
   void aSuccessForgetsTheNamesFailuresButNotTheAddresss() {
     for (int i = 0; i < 5; i++) {
       fail("bob", "10.1.0.1");
