@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
  * at once, then publishes them; other nodes' events arrive from Redis. Events are spread over
  * {@code channels} channels by task, so the layout can later be sharded across Redis servers;
  * order is restored by the tail from the offsets. Channel names carry the log's epoch: the
- * offsets of another database would otherwise be taken for this one's. Redis is an accelerator: when it is away
- * the tail reads what it missed from the log, and this bus reconnects by itself.
+ * offsets of another database would otherwise be taken for this one's. Redis is an
+ * accelerator: when it is away the tail reads what it missed from the log, and this bus
+ * reconnects by itself. The same subscription carries {@link Notice}s, each on a channel of
+ * its own.
  */
 public final class RedisBus implements Bus {
 
@@ -41,7 +43,7 @@ public final class RedisBus implements Bus {
   private final int channels;
   /** {@code taskpulse:<epoch>:events:}: deployments on other databases share Redis safely. */
   private final String prefix;
-  /** {@code taskpulse:<epoch>}: the start of the channels of {@link Notice}s. */
+  /** {@code taskpulse:<epoch>:}, then the channel of each {@link Notice}. */
   private final String noticePrefix;
   private final Map<Notice, Consumer<String>> noticeHandlers = new ConcurrentHashMap<>();
   private final String nodeId = UUID.randomUUID().toString();
