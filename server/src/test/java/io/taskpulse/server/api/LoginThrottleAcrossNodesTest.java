@@ -3,9 +3,9 @@ package io.taskpulse.server.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.taskpulse.server.testing.Api;
-import io.taskpulse.server.testing.TestDatabases;
 import io.taskpulse.server.testing.TestRedis;
 import io.taskpulse.server.testing.TestServer;
+import io.taskpulse.server.testing.TwoNodes;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,35 +21,23 @@ class LoginThrottleAcrossNodesTest {
   /** Time for a notice to cross Redis: milliseconds here, with room for a loaded machine. */
   static final long SETTLE_MILLIS = 250;
 
-  static String database;
-  static TestRedis redis;
+  static TwoNodes nodes;
   static TestServer a;
   static TestServer b;
 
   @BeforeAll
   static void start() {
-    database = TestDatabases.freshPostgres();
-    redis = TestRedis.shared();
-    Map<String, String> settings = Map.of("TASKPULSE_REDIS_URL", redis.url());
-    a = TestServer.start(database, settings);
-    b = TestServer.start(database, settings);
+    nodes = TwoNodes.start(TestRedis.shared(), Map.of());
+    a = nodes.a();
+    b = nodes.b();
     assertThat(a.asAdmin().post("/api/v1/users", "{\"id\":\"vera\",\"password\":\"vera-password\"}")
         .status()).isEqualTo(201);
   }
 
   @AfterAll
-  static void stop() throws Exception {
-    if (b != null) {
-      b.close();
-    }
-    if (a != null) {
-      a.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-    if (database != null) {
-      TestDatabases.dropPostgres(database);
+  static void stop() {
+    if (nodes != null) {
+      nodes.close();
     }
   }
 

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.taskpulse.server.testing.Api;
 import io.taskpulse.server.testing.SseClient;
-import io.taskpulse.server.testing.TestDatabases;
 import io.taskpulse.server.testing.TestServer;
+import io.taskpulse.server.testing.TwoNodes;
 import io.taskpulse.server.testing.WsClient;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -22,28 +22,21 @@ class AccountChangesAcrossNodesTest {
   /** The refresh interval of the other nodes, plus room for a loaded machine. */
   static final long WITHIN_MILLIS = 7_500;
 
-  static String database;
+  static TwoNodes nodes;
   static TestServer a;
   static TestServer b;
 
   @BeforeAll
   static void start() {
-    database = TestDatabases.freshPostgres();
-    Map<String, String> settings = Map.of("TASKPULSE_WRITE_RATE_LIMIT", "0");
-    a = TestServer.start(database, settings);
-    b = TestServer.start(database, settings);
+    nodes = TwoNodes.start(null, Map.of("TASKPULSE_WRITE_RATE_LIMIT", "0"));
+    a = nodes.a();
+    b = nodes.b();
   }
 
   @AfterAll
   static void stop() {
-    if (b != null) {
-      b.close();
-    }
-    if (a != null) {
-      a.close();
-    }
-    if (database != null) {
-      TestDatabases.dropPostgres(database);
+    if (nodes != null) {
+      nodes.close();
     }
   }
 

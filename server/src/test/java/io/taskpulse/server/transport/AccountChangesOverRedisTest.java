@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.taskpulse.server.testing.Api;
-import io.taskpulse.server.testing.TestDatabases;
 import io.taskpulse.server.testing.TestRedis;
 import io.taskpulse.server.testing.TestServer;
+import io.taskpulse.server.testing.TwoNodes;
 import io.taskpulse.server.testing.WsClient;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,34 +25,21 @@ class AccountChangesOverRedisTest {
   /** Well under the 5 s refresh: four rounds in a row could not all be that lucky. */
   static final long WITHIN_MILLIS = 1_500;
 
-  static String database;
-  static TestRedis redis;
+  static TwoNodes nodes;
   static TestServer a;
   static TestServer b;
 
   @BeforeAll
   static void start() {
-    database = TestDatabases.freshPostgres();
-    redis = TestRedis.shared();
-    Map<String, String> settings = Map.of("TASKPULSE_WRITE_RATE_LIMIT", "0",
-        "TASKPULSE_REDIS_URL", redis.url());
-    a = TestServer.start(database, settings);
-    b = TestServer.start(database, settings);
+    nodes = TwoNodes.start(TestRedis.shared(), Map.of("TASKPULSE_WRITE_RATE_LIMIT", "0"));
+    a = nodes.a();
+    b = nodes.b();
   }
 
   @AfterAll
-  static void stop() throws Exception {
-    if (b != null) {
-      b.close();
-    }
-    if (a != null) {
-      a.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-    if (database != null) {
-      TestDatabases.dropPostgres(database);
+  static void stop() {
+    if (nodes != null) {
+      nodes.close();
     }
   }
 
