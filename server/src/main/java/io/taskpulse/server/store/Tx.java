@@ -161,10 +161,14 @@ public final class Tx implements AutoCloseable {
     done = true;
   }
 
-  /** Rolls back unless committed; the connection itself belongs to whoever opened it. */
+  /**
+   * Rolls back unless committed; the connection itself belongs to whoever opened it. A
+   * connection already closed (the pool closes one whose link broke) has nothing to roll
+   * back: the database ended the transaction with it, and a rollback there would only fail.
+   */
   @Override
   public void close() throws SQLException {
-    if (!done) {
+    if (!done && !connection.isClosed()) {
       connection.rollback();
     }
   }

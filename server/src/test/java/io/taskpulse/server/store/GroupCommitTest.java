@@ -1,8 +1,10 @@
 package io.taskpulse.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.taskpulse.server.errors.Problem;
 import io.taskpulse.server.testing.Api;
 import io.taskpulse.server.testing.LogReader;
 import io.taskpulse.server.testing.TestDatabases;
@@ -72,6 +74,26 @@ class GroupCommitTest {
         }
       }
       assertThat(logged).isEqualTo(accepted);
+    } finally {
+      TestDatabases.dropPostgres(url);
+    }
+  }
+
+  @Test
+  void aWriteWhoseConnectionDiesIsUnavailableNotAnInternalError() {
+    String url = TestDatabases.freshPostgres();
+    try (TestServer node = TestServer.start(url, Map.of("TASKPULSE_WRITE_RATE_LIMIT", "0"))) {
+      Db db = node.node().db();
+      // The connection ends under the write (as when PostgreSQL restarts): the pool then
+      // hands out a closed stand-in, and the rollback on it must not turn 503 into 500.
+      assertThatThrownBy(() -> db.writeGrouped(tx ->
+          tx.queryLong("SELECT count(*) FROM (SELECT pg_terminate_backend(pg_backend_pid())) t")))
+          .isInstanceOfSatisfying(Problem.class,
+              p -> assertThat(p.code()).isEqualTo(Problem.Code.UNAVAILABLE));
+      // The next write takes a fresh connection and goes through.
+      Api api = node.as("after", "g");
+      assertThat(api.create("{\"title\":\"after the lost connection\",\"teamId\":\"g\"}"))
+          .isNotBlank();
     } finally {
       TestDatabases.dropPostgres(url);
     }
